@@ -1,0 +1,1 @@
+"""Commerce: users and auth, shows, products, the inventory gate, holds and orders."""
