@@ -61,7 +61,7 @@ shows = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("status IN ('scheduled', 'live', 'ended')", name="status"),
+    CheckConstraint("status IN ('scheduled', 'live', 'idle', 'ended')", name="status"),
     Index("ix_shows_owner_id", "owner_id"),
 )
 
