@@ -6,9 +6,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from showfloor.settings import LogSettings
+if TYPE_CHECKING:
+    from showfloor.settings import LogSettings
 
 # Attributes every LogRecord has; anything else came in through ``extra=`` and is logged as a field.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}

@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
+from litestar.enums import ScopeType
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -52,7 +53,7 @@ def render_metrics(registry: CollectorRegistry) -> bytes:
     multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if multiproc_dir:
         aggregate = CollectorRegistry()
-        MultiProcessCollector(aggregate, path=multiproc_dir)
+        MultiProcessCollector(aggregate, path=multiproc_dir)  # type: ignore[no-untyped-call]
         return generate_latest(aggregate)
     return generate_latest(registry)
 
@@ -69,7 +70,7 @@ class AccessMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()

@@ -8,11 +8,15 @@ turn it, Litestar's validation errors and unexpected failures into ``application
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+
+if TYPE_CHECKING:
+    from litestar.types import ExceptionHandlersMap
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://showfloor.dev/problems/"
@@ -81,13 +85,23 @@ def problem_response(error: ProblemError) -> Response[bytes]:
     )
 
 
+# msgspec ends its messages with the JSON path of the culprit: "... - at `$.items[0].sku`".
+_AT_PATH = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<path>[^`]*)`$")
+
+
 def _field_errors(extra: Any) -> list[FieldError]:
     errors: list[FieldError] = []
     if isinstance(extra, list):
         for item in extra:
             if isinstance(item, dict):
-                key = str(item.get("key") or item.get("source") or "body")
-                errors.append(FieldError(field=key, message=str(item.get("message", ""))))
+                message = str(item.get("message", ""))
+                key = str(item.get("key") or "body")
+                if key == "data":
+                    key = "body"
+                if match := _AT_PATH.match(message):
+                    message = match["message"]
+                    key = match["path"] or "body"
+                errors.append(FieldError(field=key, message=message))
     return errors
 
 
@@ -131,7 +145,7 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    logger.exception(
+    logger.error(
         "unhandled_error",
         extra={"path": request.url.path, "method": request.method},
         exc_info=exc,
@@ -146,7 +160,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: handle_problem,
     ValidationException: handle_validation,
     HTTPException: handle_http,

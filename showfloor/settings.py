@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 PREFIX = "SHOWFLOOR_"
 _T = TypeVar("_T")

@@ -24,7 +24,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -72,7 +72,7 @@ class Component:
     lifespan: Callable[[Resources], AbstractAsyncContextManager[None]] | None = None
     readiness: Sequence[tuple[str, ReadinessCheck]] = ()
     dependencies: dict[str, Provide] = field(default_factory=dict)
-    include_in_schema: bool = True
+    exception_handlers: ExceptionHandlersMap = field(default_factory=dict)
 
 
 class Readiness(msgspec.Struct):
@@ -195,9 +195,11 @@ def build_app(
         "db": Provide(provide_db),
         "resources": Provide(provide_resources),
     }
+    exception_handlers: ExceptionHandlersMap = dict(EXCEPTION_HANDLERS)
     for component in components:
         handlers.extend(component.route_handlers)
         dependencies.update(component.dependencies)
+        exception_handlers.update(component.exception_handlers)
 
     cors = (
         CORSConfig(allow_origins=list(settings.http.cors_origins), allow_credentials=True)
@@ -208,7 +210,7 @@ def build_app(
         route_handlers=handlers,
         dependencies=dependencies,
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers,
         middleware=[DefineMiddleware(AccessMiddleware, metrics=http_metrics)],
         openapi_config=OpenAPIConfig(
             title=f"{title} API",

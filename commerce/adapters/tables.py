@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -15,9 +14,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
-from showfloor.db import metadata
+from showfloor.db import UtcDateTime, metadata
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger on PostgreSQL.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -30,7 +30,7 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("display_name", String(80), nullable=False),
     Column("role", String(16), nullable=False, server_default="viewer"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     CheckConstraint("role IN ('viewer', 'host', 'admin')", name="role"),
 )
 
@@ -41,9 +41,9 @@ refresh_tokens = Table(
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("token_digest", String(64), nullable=False, unique=True),
     Column("family", String(32), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
     Index("ix_refresh_tokens_family", "family"),
 )
 
@@ -56,11 +56,11 @@ shows = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("status", String(16), nullable=False, server_default="scheduled"),
     Column("stream_key", String(64), nullable=False, unique=True),
-    Column("scheduled_at", DateTime(timezone=True), nullable=True),
-    Column("started_at", DateTime(timezone=True), nullable=True),
-    Column("ended_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("scheduled_at", UtcDateTime(), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     CheckConstraint("status IN ('scheduled', 'live', 'idle', 'ended')", name="status"),
     Index("ix_shows_owner_id", "owner_id"),
 )
@@ -80,9 +80,9 @@ products = Table(
     Column("per_user_limit", Integer, nullable=False, server_default="1"),
     Column("sale_mode", String(16), nullable=False, server_default="open"),
     Column("hold_ttl_seconds", Integer, nullable=False, server_default="600"),
-    Column("sale_open", Boolean, nullable=False, server_default="0"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sale_open", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("show_id", "sku", name="uq_products_show_id_sku"),
     CheckConstraint("stock >= 0", name="stock_non_negative"),
     CheckConstraint("price_minor >= 0", name="price_non_negative"),

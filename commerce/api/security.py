@@ -1,0 +1,49 @@
+"""Who is calling: bearer access tokens turned into a :class:`Principal`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+
+from commerce.auth.tokens import AccessTokens, InvalidToken
+from commerce.domain.users import Principal
+from showfloor.problems import ProblemError
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="showfloor"'}
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, "unauthorized", detail, headers=_CHALLENGE)
+
+
+def principal_from_request(
+    request: Request[Any, Any, Any], tokens: AccessTokens
+) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("Send the access token as 'Authorization: Bearer <token>'.")
+    try:
+        return tokens.verify(token.strip())
+    except InvalidToken:
+        raise _unauthorized(
+            "The access token is invalid or expired. Refresh it or log in again."
+        ) from None
+
+
+async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
+    """The caller, or None when anonymous. A token that is present but bad is a 401."""
+    tokens: AccessTokens = state.resources.service("access_tokens")
+    return principal_from_request(request, tokens)
+
+
+async def provide_caller(request: Request[Any, Any, Any], state: State) -> Principal:
+    """The caller, who must be signed in."""
+    principal = await provide_principal(request, state)
+    if principal is None:
+        raise _unauthorized("Log in first: this needs an access token.")
+    return principal
