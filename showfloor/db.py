@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from datetime import UTC, datetime
-
 from sqlalchemy import DateTime, Dialect, MetaData, event
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

@@ -106,7 +106,7 @@ def _field_errors(extra: Any) -> list[FieldError]:
 
 
 _STATUS_CODES = {
-    400: "bad_request",
+    400: "invalid_input",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",

@@ -20,7 +20,7 @@ import msgspec
 from litestar import Litestar, Request, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
@@ -65,6 +65,10 @@ class Resources:
             raise LookupError(f"service {name!r} is not running in this app") from None
 
 
+Res = NamedDependency[Resources]
+"""The app's shared resources (inject as ``resources: Res``)."""
+
+
 @dataclass(frozen=True)
 class Component:
     name: str
@@ -73,6 +77,10 @@ class Component:
     readiness: Sequence[tuple[str, ReadinessCheck]] = ()
     dependencies: dict[str, Provide] = field(default_factory=dict)
     exception_handlers: ExceptionHandlersMap = field(default_factory=dict)
+
+
+Db = NamedDependency[AsyncSession]
+"""A database session for one request (inject as ``db: Db``)."""
 
 
 class Readiness(msgspec.Struct):

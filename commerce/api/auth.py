@@ -7,18 +7,17 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody
 
 from commerce.adapters import users_sql
 from commerce.api.schemas import LoginIn, RefreshIn, RegisterIn, TokensOut, UserOut
-from commerce.api.security import provide_caller
+from commerce.api.security import Caller, provide_caller
 from commerce.domain.errors import NotFound
-from commerce.domain.users import Principal
 from commerce.services.accounts import Accounts, SignedIn
-from showfloor.web import Resources, client_ip
+from showfloor.web import Db, Res, client_ip
 
 
-def _accounts(resources: Resources) -> Accounts:
+def _accounts(resources: Res) -> Accounts:
     accounts: Accounts = resources.service("accounts")
     return accounts
 
@@ -40,7 +39,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/register", status_code=201, summary="Create a viewer account")
-    async def register(self, data: RegisterIn, db: AsyncSession, resources: Resources) -> UserOut:
+    async def register(self, data: JSONBody[RegisterIn], db: Db, resources: Res) -> UserOut:
         user = await _accounts(resources).register(
             db, email=data.email, password=data.password, display_name=data.display_name
         )
@@ -48,8 +47,8 @@ class AuthController(Controller):
 
     @post("/login", status_code=200, summary="Exchange email and password for tokens")
     async def login(
-        self, request: Request[Any, Any, Any], data: LoginIn, db: AsyncSession,
-        resources: Resources,
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], db: Db,
+        resources: Res,
     ) -> TokensOut:
         signed_in = await _accounts(resources).login(
             db, email=data.email, password=data.password, client_ip=client_ip(request)
@@ -57,17 +56,17 @@ class AuthController(Controller):
         return _tokens_out(signed_in)
 
     @post("/refresh", status_code=200, summary="Rotate a refresh token for new tokens")
-    async def refresh(self, data: RefreshIn, db: AsyncSession, resources: Resources) -> TokensOut:
+    async def refresh(self, data: JSONBody[RefreshIn], db: Db, resources: Res) -> TokensOut:
         return _tokens_out(await _accounts(resources).refresh(db, data.refresh_token))
 
     @post("/logout", status_code=204, summary="Revoke a refresh token (and its rotations)")
-    async def logout(self, data: RefreshIn, db: AsyncSession, resources: Resources) -> None:
+    async def logout(self, data: JSONBody[RefreshIn], db: Db, resources: Res) -> None:
         await _accounts(resources).logout(db, data.refresh_token)
 
 
 @get("/api/v1/me", tags=["auth"], dependencies={"caller": Provide(provide_caller)},
      summary="The signed-in user")
-async def me(caller: Principal, db: AsyncSession) -> UserOut:
+async def me(caller: Caller, db: Db) -> UserOut:
     async with db.begin():
         user = await users_sql.user_by_id(db, caller.user_id)
     if user is None:

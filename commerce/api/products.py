@@ -6,14 +6,13 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody, Parameter
 
 from commerce.api.schemas import ProductIn, ProductOut, ProductPatch, changes
-from commerce.api.security import provide_caller
+from commerce.api.security import Caller, provide_caller
 from commerce.domain.products import Product
-from commerce.domain.users import Principal
 from commerce.services import catalog
+from showfloor.web import Db
 
 ShowId = Annotated[int, Parameter(ge=1, le=2**62, description="The show's id.")]
 ProductId = Annotated[int, Parameter(ge=1, le=2**62, description="The product's id.")]
@@ -31,13 +30,13 @@ class ShowProductsController(Controller):
 
     @post("/", status_code=201, summary="Add a product to a show (its host)")
     async def add(
-        self, show_id: ShowId, data: ProductIn, caller: Principal, db: AsyncSession
+        self, show_id: ShowId, data: JSONBody[ProductIn], caller: Caller, db: Db
     ) -> ProductOut:
         fields = {name: getattr(data, name) for name in data.__struct_fields__}
         return product_out(await catalog.add_product(db, caller, show_id, fields))
 
     @get("/", summary="Products of a show with live availability")
-    async def list_(self, show_id: ShowId, db: AsyncSession) -> list[ProductOut]:
+    async def list_(self, show_id: ShowId, db: Db) -> list[ProductOut]:
         return [product_out(p) for p in await catalog.list_products(db, show_id)]
 
 
@@ -47,15 +46,15 @@ class ProductController(Controller):
     dependencies = {"caller": Provide(provide_caller)}
 
     @get("/", summary="One product with live availability")
-    async def read(self, product_id: ProductId, db: AsyncSession) -> ProductOut:
+    async def read(self, product_id: ProductId, db: Db) -> ProductOut:
         return product_out(await catalog.get_product(db, product_id))
 
     @patch("/", summary="Change a product (its show's host)")
     async def update(
-        self, product_id: ProductId, data: ProductPatch, caller: Principal, db: AsyncSession
+        self, product_id: ProductId, data: JSONBody[ProductPatch], caller: Caller, db: Db
     ) -> ProductOut:
         return product_out(await catalog.update_product(db, caller, product_id, changes(data)))
 
     @delete("/", status_code=204, summary="Remove a product (its show's host)")
-    async def remove(self, product_id: ProductId, caller: Principal, db: AsyncSession) -> None:
+    async def remove(self, product_id: ProductId, caller: Caller, db: Db) -> None:
         await catalog.delete_product(db, caller, product_id)

@@ -6,10 +6,16 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from commerce.auth.tokens import AccessTokens, InvalidToken
 from commerce.domain.users import Principal
 from showfloor.problems import ProblemError
+
+Caller = NamedDependency[Principal]
+"""The signed-in caller (401 otherwise); provided as ``caller``."""
+MaybePrincipal = NamedDependency[Principal | None]
+"""The caller or None for anonymous; provided as ``principal``."""
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="showfloor"'}
 

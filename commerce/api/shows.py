@@ -6,15 +6,14 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody, Parameter
 
 from commerce.api.schemas import ShowIn, ShowOut, ShowPatch, StreamKeyOut, changes
-from commerce.api.security import provide_caller, provide_principal
+from commerce.api.security import Caller, MaybePrincipal, provide_caller, provide_principal
 from commerce.domain.errors import InvalidValue
 from commerce.domain.shows import ShowStatus, can_see_stream_key
-from commerce.domain.users import Principal
 from commerce.services import catalog
+from showfloor.web import Db
 
 ShowId = Annotated[int, Parameter(ge=1, le=2**62, description="The show's id.")]
 
@@ -28,7 +27,7 @@ class ShowController(Controller):
     }
 
     @post("/", status_code=201, summary="Create a show (hosts)")
-    async def create(self, data: ShowIn, caller: Principal, db: AsyncSession) -> ShowOut:
+    async def create(self, data: JSONBody[ShowIn], caller: Caller, db: Db) -> ShowOut:
         show = await catalog.create_show(
             db, caller, title=data.title, description=data.description,
             scheduled_at=data.scheduled_at,
@@ -38,8 +37,8 @@ class ShowController(Controller):
     @get("/", summary="List shows, newest first")
     async def list_(
         self,
-        db: AsyncSession,
-        principal: Principal | None,
+        db: Db,
+        principal: MaybePrincipal,
         status: Annotated[list[ShowStatus] | None, Parameter(description="Filter by status")]
         = None,
         owner: Annotated[str | None, Parameter(description="'me' or a user id")] = None,
@@ -62,26 +61,26 @@ class ShowController(Controller):
 
     @get("/{show_id:int}", summary="One show")
     async def read(
-        self, show_id: ShowId, db: AsyncSession, principal: Principal | None
+        self, show_id: ShowId, db: Db, principal: MaybePrincipal
     ) -> ShowOut:
         show = await catalog.get_show(db, show_id)
         return ShowOut.of(show, with_key=can_see_stream_key(principal, show))
 
     @patch("/{show_id:int}", summary="Change a show's title, description or schedule")
     async def update(
-        self, show_id: ShowId, data: ShowPatch, caller: Principal, db: AsyncSession
+        self, show_id: ShowId, data: JSONBody[ShowPatch], caller: Caller, db: Db
     ) -> ShowOut:
         show = await catalog.update_show(db, caller, show_id, changes(data))
         return ShowOut.of(show, with_key=True)
 
     @post("/{show_id:int}/end", status_code=200, summary="End a show (final)")
-    async def end(self, show_id: ShowId, caller: Principal, db: AsyncSession) -> ShowOut:
+    async def end(self, show_id: ShowId, caller: Caller, db: Db) -> ShowOut:
         return ShowOut.of(await catalog.end_show(db, caller, show_id), with_key=True)
 
     @post("/{show_id:int}/stream-key", status_code=200,
           summary="Replace the stream key; the old one stops working")
     async def rotate_key(
-        self, show_id: ShowId, caller: Principal, db: AsyncSession
+        self, show_id: ShowId, caller: Caller, db: Db
     ) -> StreamKeyOut:
         show = await catalog.rotate_stream_key(db, caller, show_id)
         return StreamKeyOut(show_id=show.id, stream_key=show.stream_key)

@@ -1,0 +1,123 @@
+"""Settings of the edge app, read once from ``SHOWFLOOR_EDGE_*`` (and a few shared) variables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from showfloor.settings import PREFIX, SettingsError
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeSettings:
+    # Events kept per show for resuming clients (a Redis stream trimmed to about this length).
+    backlog: int = 1000
+    # How long a show's events and counter live in Redis after its last event.
+    retention_seconds: int = 2 * 24 * 3600
+    # Deliveries waiting for one connection before it is cut as a slow consumer.
+    queue_size: int = 256
+    # How long a close frame may wait behind a stalled socket before the connection is dropped.
+    close_timeout_seconds: float = 5.0
+    # A feed (one reader per show and worker) lingers this long after its last subscriber left,
+    # so that reconnecting clients resume from memory.
+    feed_linger_seconds: float = 30.0
+    viewers_push_interval_seconds: float = 2.0
+    viewers_report_interval_seconds: float = 1.0
+    chat_max_length: int = 500
+    chat_burst: int = 5
+    chat_per_minute: int = 20
+    ws_max_message_bytes: int = 4096
+    clock_ping_interval_seconds: float = 15.0
+    # Offsets older than this are not trusted to correct a highlight click.
+    clock_offset_ttl_seconds: int = 600
+    # A corrected click may be at most this far in the past or future of the server's clock.
+    highlight_max_age_seconds: float = 120.0
+    media_internal_url: str | None = None
+    media_timeout_seconds: float = 2.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EdgeSettings:
+        def get(key: str, default: _T, parse: Callable[[str], _T]) -> _T:
+            name = f"{PREFIX}{key}"
+            raw = env.get(name, "")
+            if raw == "":
+                return default
+            try:
+                return parse(raw)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{name}={raw!r} is not valid: {exc}. Unset it to use the default ({default!r})."
+                ) from None
+
+        d = cls()
+        media_url = get("MEDIA_INTERNAL_URL", None, _http_url)
+        return cls(
+            backlog=get("EDGE_BACKLOG", d.backlog, _positive_int),
+            retention_seconds=get("EDGE_RETENTION_SECONDS", d.retention_seconds, _positive_int),
+            queue_size=get("EDGE_QUEUE_SIZE", d.queue_size, _positive_int),
+            close_timeout_seconds=get(
+                "EDGE_CLOSE_TIMEOUT_SECONDS", d.close_timeout_seconds, _positive_float
+            ),
+            feed_linger_seconds=get(
+                "EDGE_FEED_LINGER_SECONDS", d.feed_linger_seconds, _non_negative_float
+            ),
+            viewers_push_interval_seconds=get(
+                "EDGE_VIEWERS_PUSH_INTERVAL_SECONDS",
+                d.viewers_push_interval_seconds,
+                _positive_float,
+            ),
+            viewers_report_interval_seconds=get(
+                "EDGE_VIEWERS_REPORT_INTERVAL_SECONDS",
+                d.viewers_report_interval_seconds,
+                _positive_float,
+            ),
+            chat_max_length=get("EDGE_CHAT_MAX_LENGTH", d.chat_max_length, _positive_int),
+            chat_burst=get("EDGE_CHAT_BURST", d.chat_burst, _positive_int),
+            chat_per_minute=get("EDGE_CHAT_PER_MINUTE", d.chat_per_minute, _positive_int),
+            ws_max_message_bytes=get(
+                "EDGE_WS_MAX_MESSAGE_BYTES", d.ws_max_message_bytes, _positive_int
+            ),
+            clock_ping_interval_seconds=get(
+                "EDGE_CLOCK_PING_INTERVAL_SECONDS", d.clock_ping_interval_seconds, _positive_float
+            ),
+            clock_offset_ttl_seconds=get(
+                "EDGE_CLOCK_OFFSET_TTL_SECONDS", d.clock_offset_ttl_seconds, _positive_int
+            ),
+            highlight_max_age_seconds=get(
+                "EDGE_HIGHLIGHT_MAX_AGE_SECONDS", d.highlight_max_age_seconds, _positive_float
+            ),
+            media_internal_url=media_url.rstrip("/") if media_url else None,
+            media_timeout_seconds=get(
+                "MEDIA_TIMEOUT_SECONDS", d.media_timeout_seconds, _positive_float
+            ),
+        )
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if not value >= 0:
+        raise ValueError("expected a number >= 0")
+    return value
+
+
+def _http_url(raw: str) -> str:
+    if raw.startswith(("http://", "https://")):
+        return raw
+    raise ValueError("expected an http:// or https:// URL")
