@@ -1,0 +1,1 @@
+"""RTMP ingest: wire formats (``amf0``, ``chunks``, ``messages``, ``flv``) and the listener."""

@@ -1,0 +1,5 @@
+"""The production nginx front: one template, rendered by ansible or by :func:`render_nginx_config`."""
+
+from nginx.render import NginxOptions, NginxOptionsError, render_nginx_config, template_text
+
+__all__ = ["NginxOptions", "NginxOptionsError", "render_nginx_config", "template_text"]
