@@ -47,7 +47,7 @@ class StandInOrigin:
         self.port = port
         config = uvicorn.Config(
             self, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-            ws="websockets", timeout_keep_alive=30,
+            ws="websockets-sansio", timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -1,0 +1,122 @@
+"""What edge needs from media: the stream's program-date-time at a wall-clock instant, and a
+highlight daterange in the live playlist.
+
+Media implements :class:`StreamClock` in process (the embedded mode passes its service to
+:func:`edge.app.edge_component`); in production edge reaches the media app over HTTP with
+:class:`HttpStreamClock`, against these internal endpoints (served by media, not routed by nginx):
+
+``GET {media}/internal/v1/shows/{show_id}/clock?at=<RFC 3339 instant>``
+    200 ``{"program_date_time": "<RFC 3339>"}`` — the program-date-time of the media unit that
+    was being ingested at ``at`` (server wall clock); ``null`` or 404/409 when the show is not
+    streaming or ``at`` is outside what media still maps.
+
+``POST {media}/internal/v1/shows/{show_id}/dateranges``
+    body ``{"id": "<highlight id>", "class": "com.showfloor.highlight", "product_id": 7,
+    "start_date": "<RFC 3339>"}``; 204 once the ``EXT-X-DATERANGE`` is in the live playlist
+    (media ends the previous highlight's range at this one's START-DATE, RFC 8216bis 4.4.5.1).
+
+Both carry ``Authorization: Bearer <internal_token(jwt_secret, "media")>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import httpx
+import msgspec
+
+from edge.domain.timeline import HIGHLIGHT_CLASS
+
+
+@runtime_checkable
+class StreamClock(Protocol):
+    async def program_date_time_at(self, show_id: int, wall_clock: datetime) -> datetime | None:
+        """The program-date-time of what was being ingested at ``wall_clock`` (server clock),
+        or None when the show's stream does not cover that instant."""
+        ...
+
+    async def add_highlight_daterange(
+        self, show_id: int, highlight_id: str, product_id: int, start: datetime
+    ) -> None:
+        """Add ``EXT-X-DATERANGE`` (``CLASS="com.showfloor.highlight"``, ``X-PRODUCT-ID``,
+        ``START-DATE``) to the show's live playlist, ending the previous highlight there."""
+        ...
+
+
+class StreamClockUnavailable(Exception):
+    """Media could not be reached or refused the request."""
+
+
+def internal_token(secret: str, audience: str) -> str:
+    """A bearer token for calls between showfloor apps, derived from the shared JWT secret so
+    that no other secret has to be distributed."""
+    return hmac.new(secret.encode(), f"showfloor-internal:{audience}".encode(), hashlib.sha256).hexdigest()
+
+
+class _ClockReply(msgspec.Struct):
+    program_date_time: datetime | None = None
+
+
+class _DateRange(msgspec.Struct):
+    id: str
+    product_id: int
+    start_date: datetime
+    class_: str = msgspec.field(name="class", default=HIGHLIGHT_CLASS)
+
+
+class HttpStreamClock:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 2.0) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+        )
+
+    async def program_date_time_at(self, show_id: int, wall_clock: datetime) -> datetime | None:
+        try:
+            response = await self._client.get(
+                f"/internal/v1/shows/{show_id}/clock", params={"at": wall_clock.isoformat()}
+            )
+        except httpx.HTTPError as exc:
+            raise StreamClockUnavailable(str(exc)) from exc
+        if response.status_code in (404, 409):
+            return None
+        if response.status_code != 200:
+            raise StreamClockUnavailable(f"media answered {response.status_code}")
+        try:
+            return msgspec.json.decode(response.content, type=_ClockReply).program_date_time
+        except msgspec.DecodeError as exc:
+            raise StreamClockUnavailable(f"media answered an unreadable clock: {exc}") from exc
+
+    async def add_highlight_daterange(
+        self, show_id: int, highlight_id: str, product_id: int, start: datetime
+    ) -> None:
+        body = msgspec.json.encode(_DateRange(highlight_id, product_id, start))
+        try:
+            response = await self._client.post(
+                f"/internal/v1/shows/{show_id}/dateranges",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise StreamClockUnavailable(str(exc)) from exc
+        if response.status_code not in (200, 201, 204):
+            raise StreamClockUnavailable(f"media answered {response.status_code}")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class NoStreamClock:
+    """The clock of an app without media: no instant maps to the stream."""
+
+    async def program_date_time_at(self, show_id: int, wall_clock: datetime) -> datetime | None:
+        return None
+
+    async def add_highlight_daterange(
+        self, show_id: int, highlight_id: str, product_id: int, start: datetime
+    ) -> None:
+        raise StreamClockUnavailable("media is not connected to this edge app")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: lint and types, then unit, integration and end-to-end tests against
+# real PostgreSQL, Redis, nginx, ffmpeg and Chromium. Installs whatever is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+# Real parts the tests drive (Debian packages; installed only when missing).
+scripts/ensure-debian-packages.sh ffmpeg nginx-light openssl
+scripts/lint.sh
+
+services_env="$(mktemp)"
+cleanup() { .venv/bin/python scripts/test_services.py down || true; rm -f "$services_env"; }
+trap cleanup EXIT
+.venv/bin/python scripts/test_services.py up > "$services_env"
+# shellcheck disable=SC1090
+. "$services_env"
+
+echo "== pytest" >&2
+.venv/bin/pytest -p no:cacheprovider --timeout 600 "$@"
+if [ -f frontend/package.json ] && [ "${SHOWFLOOR_SKIP_FRONTEND:-}" != "1" ]; then
+  echo "== frontend tests" >&2
+  (cd frontend && npm test --silent)
+fi
