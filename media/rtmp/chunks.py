@@ -185,7 +185,9 @@ class ChunkDecoder:
                 break
             header, body_start = parsed
             if state is None:
-                if header.fmt != 0:
+                # Format 1 carries the length and type, enough to start a chunk stream; some
+                # librtmp-based encoders open their media chunk streams with it.
+                if header.fmt > 1:
                     raise RtmpProtocolError(
                         f"chunk stream {header.csid} starts with a format {header.fmt} header"
                     )
