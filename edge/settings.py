@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from showfloor.settings import PREFIX, SettingsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 _T = TypeVar("_T")
 
@@ -49,7 +51,8 @@ class EdgeSettings:
                 return parse(raw)
             except ValueError as exc:
                 raise SettingsError(
-                    f"{name}={raw!r} is not valid: {exc}. Unset it to use the default ({default!r})."
+                    f"{name}={raw!r} is not valid: {exc}. "
+                    f"Unset it to use the default ({default!r})."
                 ) from None
 
         d = cls()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.adapters.tables import products, shows, users
-from commerce.domain.users import Principal
 from edge.domain.chat import Restriction, RestrictionKind, ShowRole
 from edge.domain.export import ExportedMessage
 from edge.domain.timeline import HighlightRecord
@@ -21,6 +19,13 @@ from edge.tables import (
     highlights,
     show_moderators,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from commerce.domain.users import Principal
 
 
 def aware(value: datetime) -> datetime:
@@ -73,7 +78,9 @@ async def product_in_show(session: AsyncSession, product_id: int, show_id: int) 
     return found is not None
 
 
-async def show_role(session: AsyncSession, show: ShowInfo, user_id: int, is_admin: bool) -> ShowRole:
+async def show_role(
+    session: AsyncSession, show: ShowInfo, user_id: int, is_admin: bool
+) -> ShowRole:
     if is_admin or show.owner_id == user_id:
         return ShowRole.HOST
     found = await session.scalar(
@@ -204,7 +211,9 @@ async def insert_message(
 ) -> int:
     result = await session.execute(
         insert(chat_messages)
-        .values(show_id=show_id, user_id=user_id, display_name=display_name, body=text, created_at=now)
+        .values(
+            show_id=show_id, user_id=user_id, display_name=display_name, body=text, created_at=now
+        )
         .returning(chat_messages.c.id)
     )
     return int(result.scalar_one())
@@ -303,7 +312,9 @@ async def export_messages(
 async def count_messages(session: AsyncSession, show_id: int) -> int:
     return int(
         await session.scalar(
-            select(func.count()).select_from(chat_messages).where(chat_messages.c.show_id == show_id)
+            select(func.count())
+            .select_from(chat_messages)
+            .where(chat_messages.c.show_id == show_id)
         )
         or 0
     )

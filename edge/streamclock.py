@@ -53,7 +53,9 @@ class StreamClockUnavailable(Exception):
 def internal_token(secret: str, audience: str) -> str:
     """A bearer token for calls between showfloor apps, derived from the shared JWT secret so
     that no other secret has to be distributed."""
-    return hmac.new(secret.encode(), f"showfloor-internal:{audience}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret.encode(), f"showfloor-internal:{audience}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 class _ClockReply(msgspec.Struct):

@@ -1,4 +1,4 @@
-"""The production nginx front: one template, rendered by ansible or by :func:`render_nginx_config`."""
+"""The production nginx front: one template, rendered by ansible or :func:`render_nginx_config`."""
 
 from nginx.render import NginxOptions, NginxOptionsError, render_nginx_config, template_text
 

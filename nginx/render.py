@@ -28,6 +28,9 @@ _RATE = re.compile(r"[0-9]+r/[sm]")
 _SERVER = re.compile(r"(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}")
 _HOSTNAME = re.compile(r"(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+_CIDR = re.compile(r"[0-9a-fA-F.:]+(?:/[0-9]{1,3})?")
+_LISTEN = re.compile(r"[0-9.]+|\[[0-9a-fA-F:]+\]")
+_USER = re.compile(r"[a-z_][a-z0-9_-]*")
 
 
 class NginxOptionsError(ValueError):
@@ -107,9 +110,7 @@ class NginxOptions:
 
     def template_variables(self) -> dict[str, object]:
         """The variables as the template (and the ansible role) name them."""
-        return {
-            f"nginx_{f.name}": _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
-        }
+        return {f"nginx_{f.name}": _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 def _plain(value: object) -> object:
@@ -120,26 +121,77 @@ def _fail(name: str, value: object, expected: str) -> NginxOptionsError:
     return NginxOptionsError(f"nginx option {name}={value!r} is not valid: expected {expected}.")
 
 
+_SIZES = (
+    "cache_keys_zone_size",
+    "cache_max_size",
+    "default_body_limit",
+    "api_body_limit",
+    "whip_body_limit",
+)
+_DURATIONS = (
+    "worker_shutdown_timeout",
+    "cache_inactive",
+    "playlist_cache_valid",
+    "part_cache_valid",
+    "hls_lock_timeout",
+    "hls_read_timeout",
+    "stream_timeout",
+)
+_PATHS = (
+    "tls_certificate",
+    "tls_certificate_key",
+    "stream_module_path",
+    "frontend_root",
+    "acme_webroot",
+    "pid_file",
+    "error_log",
+    "access_log",
+    "temp_dir",
+    "mime_types_path",
+    "cache_dir",
+)
+_SERVER_LISTS = ("commerce_servers", "edge_servers", "media_servers", "media_rtmp_servers")
+_COUNTS = (
+    "worker_connections",
+    "upstream_keepalive",
+    "login_burst",
+    "hold_burst",
+    "stream_conns_per_ip",
+    "hsts_max_age",
+)
+
+
 def _check_all(options: NginxOptions) -> None:
-    sizes = ("cache_keys_zone_size", "cache_max_size", "default_body_limit", "api_body_limit",
-             "whip_body_limit")
-    durations = ("worker_shutdown_timeout", "cache_inactive", "playlist_cache_valid",
-                 "part_cache_valid", "hls_lock_timeout", "hls_read_timeout", "stream_timeout")
-    paths = ("tls_certificate", "tls_certificate_key", "stream_module_path", "frontend_root",
-             "acme_webroot", "pid_file", "error_log", "access_log", "temp_dir",
-             "mime_types_path", "cache_dir")
-    for name in sizes:
+    _check_units(options)
+    _check_addresses(options)
+    _check_process(options)
+
+
+def _check_units(options: NginxOptions) -> None:
+    for name in _SIZES:
         _match(name, getattr(options, name), _SIZE, "a size such as 64k, 10m or 4g")
-    for name in durations:
+    for name in _DURATIONS:
         _match(name, getattr(options, name), _DURATION, "a duration such as 500ms, 30s or 1h")
     for name in ("login_rate", "hold_rate"):
         _match(name, getattr(options, name), _RATE, "a rate such as 10r/m or 2r/s")
-    for name in paths:
+    for name in _PATHS:
         value = getattr(options, name)
         if not value.startswith("/"):
             raise _fail(name, value, "an absolute path")
         _match(name, value, _TOKEN, "a path without spaces, quotes, ';', '{', '}' or '#'")
-    for name in ("commerce_servers", "edge_servers", "media_servers", "media_rtmp_servers"):
+    for name in _COUNTS:
+        if getattr(options, name) < 1:
+            raise _fail(name, getattr(options, name), "a positive number")
+    if not options.hold_path_regex.startswith("^") or not _TOKEN.fullmatch(options.hold_path_regex):
+        raise _fail(
+            "hold_path_regex",
+            options.hold_path_regex,
+            "an anchored regular expression without spaces, quotes, ';', '{' or '}'",
+        )
+
+
+def _check_addresses(options: NginxOptions) -> None:
+    for name in _SERVER_LISTS:
         servers = getattr(options, name)
         if not servers:
             raise _fail(name, servers, "at least one host:port")
@@ -153,33 +205,37 @@ def _check_all(options: NginxOptions) -> None:
         for origin in getattr(options, name):
             _match(name, origin, _ORIGIN, "an origin such as https://cdn.example.com")
     for proxy in options.trusted_proxies:
-        _match("trusted_proxies", proxy, re.compile(r"[0-9a-fA-F.:]+(?:/[0-9]{1,3})?"),
-               "an address or CIDR range")
-    ports = {"http_port": options.http_port, "https_port": options.https_port,
-             "media_rtmp_port": options.media_rtmp_port}
+        _match("trusted_proxies", proxy, _CIDR, "an address or CIDR range")
+    if options.listen_address:
+        _match(
+            "listen_address",
+            options.listen_address,
+            _LISTEN,
+            "an IPv4 address or a bracketed IPv6 address",
+        )
+    _check_ports(options)
+
+
+def _check_ports(options: NginxOptions) -> None:
+    ports = {
+        "http_port": options.http_port,
+        "https_port": options.https_port,
+        "media_rtmp_port": options.media_rtmp_port,
+    }
     if options.rtmps_port is not None:
         ports["rtmps_port"] = options.rtmps_port
     for name, port in ports.items():
         if not 1 <= port <= 65535:
             raise _fail(name, port, "a port between 1 and 65535")
     if len(set(ports.values())) != len(ports):
-        raise _fail("ports", ports, "distinct ports")
-    if options.listen_address:
-        _match("listen_address", options.listen_address, re.compile(r"[0-9.]+|\[[0-9a-fA-F:]+\]"),
-               "an IPv4 address or a bracketed IPv6 address")
+        raise _fail("ports", ports, "distinct http_port, https_port and RTMP ports")
+
+
+def _check_process(options: NginxOptions) -> None:
     if options.user is not None:
-        _match("user", options.user, re.compile(r"[a-z_][a-z0-9_-]*"), "a system user name")
+        _match("user", options.user, _USER, "a system user name")
     if options.worker_processes != "auto" and options.worker_processes < 1:
         raise _fail("worker_processes", options.worker_processes, "'auto' or a positive number")
-    for name in ("worker_connections", "upstream_keepalive", "login_burst", "hold_burst",
-                 "stream_conns_per_ip", "hsts_max_age"):
-        if getattr(options, name) < 0 or (name != "hsts_max_age" and getattr(options, name) < 1):
-            raise _fail(name, getattr(options, name), "a positive number")
-    if not options.hold_path_regex.startswith("^") or not _TOKEN.fullmatch(
-        options.hold_path_regex
-    ):
-        raise _fail("hold_path_regex", options.hold_path_regex,
-                    "an anchored regular expression without spaces, quotes, ';', '{' or '}'")
 
 
 def _match(name: str, value: object, pattern: re.Pattern[str], expected: str) -> None:
@@ -201,10 +257,10 @@ def _environment(header: str) -> jinja2.Environment:
             overrides[key] = raw.strip().lower() == "true"
     # The output is an nginx config, not HTML: escaping would corrupt it, and every value is
     # validated before rendering instead.
-    return jinja2.Environment(  # noqa: S701
+    return jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=False,  # noqa: S701
         trim_blocks=overrides["trim_blocks"],
         lstrip_blocks=overrides["lstrip_blocks"],
     )

@@ -46,6 +46,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin); this also makes
+    # SAVEPOINTs behave.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers proceed while one writer commits; busy_timeout queues writers instead
     # of failing them at once with "database is locked".
@@ -56,10 +59,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # Take the write lock when the transaction starts, not at its first write: a transaction
+    # that read and then writes would otherwise fail with SQLITE_BUSY when another writer
+    # committed in between. The embedded mode trades concurrent readers for simple correctness.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 

@@ -91,5 +91,6 @@ def shared_event_bus(resources: _HasResources, *, backlog: int = DEFAULT_BACKLOG
     if bus is None:
         bus = open_event_bus(resources.settings, resources.redis, backlog=backlog)
         resources.services[SHARED_BUS_KEY] = bus
-    assert isinstance(bus, EventBus)
+    if not isinstance(bus, EventBus):
+        raise TypeError(f"resources.services[{SHARED_BUS_KEY!r}] is not an EventBus")
     return bus

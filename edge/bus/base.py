@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from edge.domain.backlog import ResumeKind, ResumePlan
-from edge.events import Event
 
 if TYPE_CHECKING:
-    from edge.events import Envelope
+    from collections.abc import AsyncIterator, Sequence
+    from contextlib import AbstractAsyncContextManager
+
+    from edge.events import Envelope, Event
 
 
 class Delivery:
@@ -102,8 +102,8 @@ class Subscription:
         self._ended: SubscriptionEnded | None = None
         # While the backlog is being fetched, live deliveries wait here (see hold/release).
         self._held: list[Delivery] | None = None
-        self.last_queued = 0      # highest id put in the queue: later duplicates are dropped
-        self.last_delivered = 0   # highest id returned by next_batch
+        self.last_queued = 0  # highest id put in the queue: later duplicates are dropped
+        self.last_delivered = 0  # highest id returned by next_batch
         # A replayed backlog may exceed max_pending; it is allowed until first drained.
         self._allowance = 0
 

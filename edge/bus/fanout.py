@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from edge.bus.base import Delivery, SubscriptionEnded, Subscription
+if TYPE_CHECKING:
+    from edge.bus.base import Delivery, Subscription, SubscriptionEnded
 
 OverflowHook = Callable[[int], None]
 

@@ -3,13 +3,16 @@ live in memory."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from edge.bus.base import BusClosed, Delivery, EventBus, Subscription
 from edge.bus.fanout import OverflowHook, ShowFeed
 from edge.domain.backlog import Backlog
 from edge.events import Event, encode_event, envelope_bytes, event_type
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 
 class _Show:
@@ -39,7 +42,10 @@ class MemoryEventBus(EventBus):
         show = self._show(show_id)
         event_id = show.backlog.next_id()
         delivery = Delivery(
-            event_id, show_id, event_type(event), envelope_bytes(event_id, show_id, encode_event(event))
+            event_id,
+            show_id,
+            event_type(event),
+            envelope_bytes(event_id, show_id, encode_event(event)),
         )
         show.backlog.append(delivery)
         show.feed.deliver((delivery,))

@@ -20,11 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from edge.bus.base import (
@@ -37,6 +35,11 @@ from edge.bus.base import (
 from edge.bus.fanout import OverflowHook, ShowFeed
 from edge.domain.backlog import Backlog, ResumeKind, plan_resume
 from edge.events import Event, encode_event, envelope_bytes, event_type
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("showfloor.edge.bus")
 
@@ -275,9 +278,7 @@ class RedisEventBus(EventBus):
                     feed.fanout.deliver(batch)
                     batch = []
                 logger.warning("edge_feed_gap", extra={"show_id": feed.show_id})
-                feed.fanout.end_all(
-                    lambda sub: FeedInterrupted("events_lost", sub.last_delivered)
-                )
+                feed.fanout.end_all(lambda sub: FeedInterrupted("events_lost", sub.last_delivered))
             batch.append(delivery)
         if batch:
             feed.fanout.deliver(batch)

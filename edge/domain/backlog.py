@@ -17,10 +17,10 @@ T = TypeVar("T")
 
 
 class ResumeKind(enum.StrEnum):
-    LIVE = "live"          # no resume point: start with the next event
+    LIVE = "live"  # no resume point: start with the next event
     COMPLETE = "complete"  # every event after the resume point is replayed
-    GAP = "gap"            # some events after the resume point are no longer kept
-    RESET = "reset"        # the resume point is ahead of the show's ids (its counter restarted)
+    GAP = "gap"  # some events after the resume point are no longer kept
+    RESET = "reset"  # the resume point is ahead of the show's ids (its counter restarted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,4 +98,3 @@ class Backlog(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
-

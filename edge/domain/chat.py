@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from edge.domain.ratelimit import BucketRule
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class ChatRejected(Exception):
@@ -22,7 +25,7 @@ class ChatRejected(Exception):
 
 
 class ShowRole(enum.StrEnum):
-    HOST = "host"            # the show's owner, or an admin
+    HOST = "host"  # the show's owner, or an admin
     MODERATOR = "moderator"  # granted per show by the host
     VIEWER = "viewer"
 
@@ -47,9 +50,7 @@ class Restriction:
 
 # Characters that would let a message look like something else: bidirectional overrides and
 # isolates (text spoofing), and the interlinear annotation marks.
-_FORBIDDEN = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufff9\ufffa\ufffb"
-)
+_FORBIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufff9\ufffa\ufffb")
 
 
 def clean_text(raw: str, max_length: int) -> str:
@@ -69,15 +70,11 @@ def clean_text(raw: str, max_length: int) -> str:
                 f"The message contains a character that is not allowed (U+{ord(ch):04X}).",
             )
     if len(text) > max_length:
-        raise ChatRejected(
-            "message_too_long", f"A message has at most {max_length} characters."
-        )
+        raise ChatRejected("message_too_long", f"A message has at most {max_length} characters.")
     return text
 
 
-def blocking_restriction(
-    restrictions: Iterable[Restriction], now: datetime
-) -> Restriction | None:
+def blocking_restriction(restrictions: Iterable[Restriction], now: datetime) -> Restriction | None:
     """The restriction that stops a user from chatting now, a ban before a mute."""
     active = [r for r in restrictions if r.active(now)]
     for kind in (RestrictionKind.BAN, RestrictionKind.MUTE):
@@ -103,9 +100,7 @@ def check_can_moderate(actor: ShowRole, target: ShowRole) -> None:
     if target is ShowRole.HOST:
         raise ChatRejected("target_is_host", "The host of a show cannot be muted or banned.")
     if target is ShowRole.MODERATOR and actor is not ShowRole.HOST:
-        raise ChatRejected(
-            "target_is_moderator", "Only the host can mute or ban a moderator."
-        )
+        raise ChatRejected("target_is_moderator", "Only the host can mute or ban a moderator.")
 
 
 @dataclass(frozen=True, slots=True)

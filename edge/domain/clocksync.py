@@ -9,14 +9,17 @@ filter does, the sample with the smallest round trip among the recent ones is tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 @dataclass(frozen=True, slots=True)
 class ClockSample:
-    server_sent: float      # t0, server clock, seconds since the epoch
-    client_time: float      # t1 = t2, host clock
+    server_sent: float  # t0, server clock, seconds since the epoch
+    client_time: float  # t1 = t2, host clock
     server_received: float  # t3, server clock
 
     @property
@@ -60,6 +63,10 @@ def estimate_offset(samples: Sequence[ClockSample]) -> ClockEstimate | None:
     """The estimate from the sample with the shortest round trip (ties: the most recent)."""
     if not samples:
         return None
+    return _estimate(samples)
+
+
+def _estimate(samples: Sequence[ClockSample]) -> ClockEstimate:
     best = min(reversed(samples), key=lambda s: s.round_trip)
     return ClockEstimate(
         offset=best.offset,
@@ -83,6 +90,4 @@ class ClockFilter:
         self._samples.append(sample)
         if len(self._samples) > self.size:
             del self._samples[0]
-        estimate = estimate_offset(self._samples)
-        assert estimate is not None
-        return estimate
+        return _estimate(self._samples)

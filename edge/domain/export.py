@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 CSV_COLUMNS = (
     "message_id",
@@ -46,8 +49,9 @@ def _iso(value: datetime | None) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def render_chat_csv(messages: Iterable[ExportedMessage]) -> Iterator[str]:
-    """Yield the CSV text in chunks: the header, then one row per message."""
+def render_chat_csv(messages: Iterable[ExportedMessage], *, header: bool = True) -> Iterator[str]:
+    """Yield the CSV text in chunks: the header (unless ``header`` is false, for a document
+    rendered in several calls), then one row per message."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -57,8 +61,9 @@ def render_chat_csv(messages: Iterable[ExportedMessage]) -> Iterator[str]:
         buffer.truncate()
         return chunk
 
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
+    if header:
+        writer.writerow(CSV_COLUMNS)
+        yield flush()
     for m in messages:
         writer.writerow(
             (

@@ -13,8 +13,8 @@ class PushState:
 
 @dataclass(frozen=True, slots=True)
 class ViewerReport:
-    total: int     # viewers of the show across all live workers
-    push: bool     # the reporting worker publishes ``total`` now
+    total: int  # viewers of the show across all live workers
+    push: bool  # the reporting worker publishes ``total`` now
     pending: bool  # the total differs from what viewers saw; keep reporting until pushed
 
 

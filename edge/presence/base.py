@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-from edge.domain.clocksync import ClockEstimate
-from edge.domain.viewers import ViewerReport
+if TYPE_CHECKING:
+    from edge.domain.clocksync import ClockEstimate
+    from edge.domain.viewers import ViewerReport
 
 
 class ViewerCounts(ABC):

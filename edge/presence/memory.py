@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from edge.domain.clocksync import ClockEstimate
 from edge.domain.viewers import PushState, ViewerReport, decide_push
 from edge.presence.base import HostClocks, ViewerCounts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from edge.domain.clocksync import ClockEstimate
 
 
 class MemoryViewerCounts(ViewerCounts):
@@ -26,7 +30,9 @@ class MemoryViewerCounts(ViewerCounts):
         for worker in [w for w, (_, until) in workers.items() if until <= now]:
             del workers[worker]
         total = sum(n for n, _ in workers.values())
-        report = decide_push(self._pushed.get(show_id, PushState(None, None)), total, now, push_interval)
+        report = decide_push(
+            self._pushed.get(show_id, PushState(None, None)), total, now, push_interval
+        )
         if report.push:
             self._pushed[show_id] = PushState(now, total)
         return report

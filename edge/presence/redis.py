@@ -8,12 +8,16 @@ exactly one worker publishes each change however many report it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
-from redis.asyncio import Redis
 
 from edge.domain.clocksync import ClockEstimate
 from edge.domain.viewers import ViewerReport
 from edge.presence.base import HostClocks, ViewerCounts
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 # KEYS: counts hash, expiry zset, push hash. ARGV: worker, count, ttl_ms, interval_ms.
 _REPORT = """

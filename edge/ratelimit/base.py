@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from edge.domain.ratelimit import BucketRule, RateDecision
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from edge.domain.ratelimit import BucketRule, RateDecision
 
 
 class RateLimiter(ABC):

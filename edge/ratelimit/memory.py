@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from edge.domain.ratelimit import BucketRule, BucketState, RateDecision, take
 from edge.ratelimit.base import RateLimiter
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
 
 class MemoryRateLimiter(RateLimiter):
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+    ) -> None:
         self._clock = clock
         self._states: dict[str, tuple[BucketState, float]] = {}  # key -> (state, forget_at)
         self._max_keys = max_keys

@@ -4,12 +4,15 @@ Redis's own clock (``TIME``) so workers on different hosts agree. The arithmetic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from redis.asyncio import Redis
+from typing import TYPE_CHECKING
 
 from edge.domain.ratelimit import BucketRule, RateDecision
 from edge.ratelimit.base import RateLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from redis.asyncio import Redis
 
 # KEYS: one hash per bucket (fields t = tokens, u = updated at). ARGV: per bucket capacity,
 # rate, ttl_ms. Returns {allowed (0/1), retry_after_ms}.

@@ -11,9 +11,9 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -27,6 +27,9 @@ from tests.deploy.nginx_runner import (
     require_nginx,
 )
 from tests.deploy.stand_in_origin import StandInOrigin
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 APPS = ("commerce", "edge", "media")
 
@@ -60,14 +63,14 @@ def _wait_healthy(address: str, process: subprocess.Popen[bytes], timeout: float
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             if httpx.get(f"http://{address}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"{process.args} is not healthy after {timeout}s")
+    raise TimeoutError(f"{process.args!r} is not healthy after {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +83,13 @@ def app_origins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Origins]:
         return
     var_dir = tmp_path_factory.mktemp("apps-var")
     cli = Path(sys.executable).with_name("showfloor")
-    env = {**os.environ, "SHOWFLOOR_VAR_DIR": str(var_dir), "SHOWFLOOR_LOG_FORMAT": "json",
-           "SHOWFLOOR_MEDIA_DIR": str(var_dir / "media"), "SHOWFLOOR_RTMP_PORT": str(free_port())}
+    env = {
+        **os.environ,
+        "SHOWFLOOR_VAR_DIR": str(var_dir),
+        "SHOWFLOOR_LOG_FORMAT": "json",
+        "SHOWFLOOR_MEDIA_DIR": str(var_dir / "media"),
+        "SHOWFLOOR_RTMP_PORT": str(free_port()),
+    }
     subprocess.run([str(cli), "db", "upgrade"], env=env, check=True)
     processes: list[subprocess.Popen[bytes]] = []
     addresses: dict[str, str] = {}
@@ -89,10 +97,22 @@ def app_origins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Origins]:
         for name in APPS:
             port = free_port()
             addresses[name] = f"127.0.0.1:{port}"
-            processes.append(subprocess.Popen(
-                [str(cli), "serve", name, "--host", "127.0.0.1", "--port", str(port),
-                 "--workers", "1"], env=env,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        str(cli),
+                        "serve",
+                        name,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        "1",
+                    ],
+                    env=env,
+                )
+            )
         for name, process in zip(APPS, processes, strict=True):
             _wait_healthy(addresses[name], process)
         yield Origins(addresses)
@@ -110,7 +130,8 @@ def front(
     """nginx with the production config (small limits so tests can trip them quickly)."""
     prefix = tmp_path_factory.mktemp("nginx-front")
     options = options_under(
-        prefix, certificate,
+        prefix,
+        certificate,
         commerce_servers=(app_origins.addresses["commerce"],),
         edge_servers=(app_origins.addresses["edge"],),
         media_servers=(app_origins.addresses["media"],),
@@ -131,15 +152,20 @@ def counting_media(certificate: Certificate) -> Iterator[StandInOrigin]:
 
 @pytest.fixture(scope="module")
 def hls_front(
-    counting_media: StandInOrigin, certificate: Certificate,
+    counting_media: StandInOrigin,
+    certificate: Certificate,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningNginx]:
     """nginx whose media upstream counts every request that gets past the cache."""
     prefix = tmp_path_factory.mktemp("nginx-hls")
     unused = f"127.0.0.1:{free_port()}"
     options = options_under(
-        prefix, certificate, commerce_servers=(unused,), edge_servers=(unused,),
-        media_servers=(counting_media.address,), worker_connections=2048,
+        prefix,
+        certificate,
+        commerce_servers=(unused,),
+        edge_servers=(unused,),
+        media_servers=(counting_media.address,),
+        worker_connections=2048,
     )
     nginx = RunningNginx(options, prefix)
     yield nginx

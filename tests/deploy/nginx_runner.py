@@ -1,4 +1,4 @@
-"""Run the real Debian nginx with the rendered showfloor config: own prefix, free ports, own cert."""
+"""Run the real Debian nginx on the rendered config: own prefix, free ports, own certificate."""
 
 from __future__ import annotations
 
@@ -67,10 +67,24 @@ def make_certificate(directory: Path) -> Certificate:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
         ],
         check=True,
         capture_output=True,
@@ -114,8 +128,16 @@ def check_config(options: NginxOptions, prefix: Path) -> subprocess.CompletedPro
     conf = prefix / "nginx.conf"
     conf.write_text(render_nginx_config(options))
     return subprocess.run(
-        [require_nginx(), "-t", "-p", str(prefix), "-e", str(prefix / "error.log"),
-         "-c", str(conf)],
+        [
+            require_nginx(),
+            "-t",
+            "-p",
+            str(prefix),
+            "-e",
+            str(prefix / "error.log"),
+            "-c",
+            str(conf),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -132,8 +154,17 @@ class RunningNginx:
         if result.returncode != 0:
             raise RuntimeError(f"nginx -t failed:\n{result.stderr}")
         self.process = subprocess.Popen(
-            [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"),
-             "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+            [
+                NGINX,
+                "-p",
+                str(prefix),
+                "-e",
+                str(prefix / "error.log"),
+                "-c",
+                str(prefix / "nginx.conf"),
+                "-g",
+                "daemon off;",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

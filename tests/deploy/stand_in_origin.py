@@ -46,8 +46,13 @@ class StandInOrigin:
     def start(self, port: int) -> None:
         self.port = port
         config = uvicorn.Config(
-            self, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-            ws="websockets-sansio", timeout_keep_alive=30,
+            self,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ws="websockets-sansio",
+            timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -87,9 +92,7 @@ class StandInOrigin:
             self.hits[key] += 1
             if query:
                 self.hits[f"{key}?{query}"] += 1
-            self.last_headers[key] = {
-                k.decode().lower(): v.decode() for k, v in scope["headers"]
-            }
+            self.last_headers[key] = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
             return self.hits[key]
 
     async def _websocket(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -122,8 +125,13 @@ class StandInOrigin:
         elif path.startswith("/sse/"):
             await self._sse(send)
         elif path.startswith("/whip/") and method == "POST":
-            await _respond(send, 201, b"v=0\r\n", "application/sdp",
-                           [(b"location", f"{path}/session-1".encode())])
+            await _respond(
+                send,
+                201,
+                b"v=0\r\n",
+                "application/sdp",
+                [(b"location", f"{path}/session-1".encode())],
+            )
         elif path.startswith("/whip/") and method == "DELETE":
             await _respond(send, 204, b"", "text/plain")
         elif path.startswith(("/hls/", "/vod/")) and path.endswith(".m3u8"):
@@ -133,44 +141,66 @@ class StandInOrigin:
                 "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n"
                 f"# {self.app_name} {path} {scope['query_string'].decode()} #{nth}\n"
             )
-            await _respond(send, 200, playlist.encode(), "application/vnd.apple.mpegurl",
-                           [(b"cache-control", b"no-cache")])
+            await _respond(
+                send,
+                200,
+                playlist.encode(),
+                "application/vnd.apple.mpegurl",
+                [(b"cache-control", b"no-cache")],
+            )
         elif path.startswith(("/hls/", "/vod/")):
             if "missing" in path:
                 await _respond(send, 404, b"no such part", "text/plain")
                 return
             if nth == 1:
                 await asyncio.sleep(self.part_delay)  # the part is still being written
-            await _respond(send, 200, part_body(path), "video/iso.segment",
-                           [(b"cache-control", b"no-cache")])
+            await _respond(
+                send, 200, part_body(path), "video/iso.segment", [(b"cache-control", b"no-cache")]
+            )
         else:
             payload = {
-                "app": self.app_name, "method": method, "path": path,
+                "app": self.app_name,
+                "method": method,
+                "path": path,
                 "body_bytes": len(body),
             }
             await _respond(send, 200, json.dumps(payload).encode(), "application/json")
 
     async def _sse(self, send: Any) -> None:
-        await send({
-            "type": "http.response.start", "status": 200,
-            "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
-                        (b"x-stand-in-app", self.app_name.encode())],
-        })
-        await send({"type": "http.response.body", "body": b"id: 1\ndata: first\n\n",
-                    "more_body": True})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/event-stream"),
+                    (b"cache-control", b"no-cache"),
+                    (b"x-stand-in-app", self.app_name.encode()),
+                ],
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": b"id: 1\ndata: first\n\n", "more_body": True}
+        )
         await asyncio.sleep(1.0)
-        await send({"type": "http.response.body", "body": b"id: 2\ndata: second\n\n",
-                    "more_body": False})
+        await send(
+            {"type": "http.response.body", "body": b"id: 2\ndata: second\n\n", "more_body": False}
+        )
 
 
 async def _respond(
-    send: Any, status: int, body: bytes, content_type: str,
+    send: Any,
+    status: int,
+    body: bytes,
+    content_type: str,
     extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    headers = [(b"content-type", content_type.encode()),
-               (b"content-length", str(len(body)).encode()),
-               # An app's own security header: nginx must replace it, not send two.
-               (b"x-frame-options", b"SAMEORIGIN")]
-    await send({"type": "http.response.start", "status": status,
-                "headers": headers + (extra or [])})
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+        # An app's own security header: nginx must replace it, not send two.
+        (b"x-frame-options", b"SAMEORIGIN"),
+    ]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
     await send({"type": "http.response.body", "body": body})

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import socket
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.deploy.conftest import Origins
-from tests.deploy.nginx_runner import Certificate, RunningNginx
+if TYPE_CHECKING:
+    from tests.deploy.conftest import Origins
+    from tests.deploy.nginx_runner import Certificate, RunningNginx
 
 pytestmark = pytest.mark.integration
 
@@ -78,8 +80,9 @@ def test_whip_reaches_media(
         pytest.skip("needs a show and its stream key on the real media app")
     with client(certificate) as http:
         offer = "v=0\r\n" + "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n" * 50
-        response = http.post(front.https_url + "/whip/7", content=offer,
-                             headers={"content-type": "application/sdp"})
+        response = http.post(
+            front.https_url + "/whip/7", content=offer, headers={"content-type": "application/sdp"}
+        )
         assert response.status_code == 201
         assert response.headers["location"] == "/whip/7/session-1"
         assert http.delete(front.https_url + "/whip/7/session-1").status_code == 204
@@ -163,8 +166,14 @@ def test_probes_and_metrics_are_not_public(
     front: RunningNginx, app_origins: Origins, certificate: Certificate
 ) -> None:
     with client(certificate) as http:
-        for path in ("/healthz", "/readyz", "/metrics", "/metrics/", "/api/../metrics",
-                     "/hls/..%2fmetrics"):
+        for path in (
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/metrics/",
+            "/api/../metrics",
+            "/hls/..%2fmetrics",
+        ):
             response = http.get(front.https_url + path)
             assert response.status_code == 404, path
     for origin in app_origins.stand_ins.values():
@@ -175,14 +184,18 @@ def test_probes_and_metrics_are_not_public(
 def test_plain_http_redirects_to_https(front: RunningNginx) -> None:
     response = httpx.get(front.http_url + "/shows/7?x=1", follow_redirects=False)
     assert response.status_code == 308
-    assert response.headers["location"] == f"https://127.0.0.1:{front.options.https_port}/shows/7?x=1"
+    assert (
+        response.headers["location"] == f"https://127.0.0.1:{front.options.https_port}/shows/7?x=1"
+    )
 
 
 def test_tls_offers_http2(front: RunningNginx, certificate: Certificate) -> None:
     context = certificate.client_context()
     context.set_alpn_protocols(["h2", "http/1.1"])
-    with socket.create_connection(("127.0.0.1", front.options.https_port)) as raw, \
-            context.wrap_socket(raw, server_hostname="localhost") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", front.options.https_port)) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
         assert tls.selected_alpn_protocol() == "h2"
         assert tls.version() in {"TLSv1.2", "TLSv1.3"}
 
@@ -192,8 +205,10 @@ def test_login_attempts_trip_the_rate_limit(
 ) -> None:
     url = front.https_url + "/api/v1/auth/login"
     with client(certificate) as http:
-        statuses = [http.post(url, json={"email": "a@example.com", "password": "x"}).status_code
-                    for _ in range(front.options.login_burst + 4)]
+        statuses = [
+            http.post(url, json={"email": "a@example.com", "password": "x"}).status_code
+            for _ in range(front.options.login_burst + 4)
+        ]
         limited = http.post(url, json={})
         # Reading is not an attempt: GETs are never counted against the zone.
         assert http.get(url).status_code != 429
@@ -214,8 +229,10 @@ def test_hold_attempts_trip_the_rate_limit(
 ) -> None:
     url = front.https_url + "/api/v1/products/42/holds"
     with client(certificate) as http:
-        statuses = [http.post(url, json={"quantity": 1}).status_code
-                    for _ in range(front.options.hold_burst + 5)]
+        statuses = [
+            http.post(url, json={"quantity": 1}).status_code
+            for _ in range(front.options.hold_burst + 5)
+        ]
     assert statuses.count(429) >= 3
     assert statuses[: front.options.hold_burst + 1].count(429) == 0
 
@@ -225,8 +242,9 @@ def test_request_bodies_are_limited(front: RunningNginx, certificate: Certificat
         too_big_offer = http.post(front.https_url + "/whip/7", content=b"a" * 100_000)
         assert too_big_offer.status_code == 413
         assert too_big_offer.json()["code"] == "payload_too_large"
-        too_big_login = http.post(front.https_url + "/api/v1/auth/register",
-                                  content=b"{" + b" " * 20_000 + b"}")
+        too_big_login = http.post(
+            front.https_url + "/api/v1/auth/register", content=b"{" + b" " * 20_000 + b"}"
+        )
         assert too_big_login.status_code == 413
 
 
@@ -246,5 +264,3 @@ def test_rendered_config_carries_the_options(front: RunningNginx) -> None:
     assert json.dumps(front.options.https_port) in conf
     assert "{{" not in conf
     assert "{%" not in conf
-
-

@@ -1,0 +1,147 @@
+// Shapes of endpoints and events that the API does not publish in its OpenAPI document yet.
+// Each one follows the agreed contract; when the backend publishes it, `npm run gen:api` brings the
+// generated type and the alias here is replaced by one in types.ts.
+
+// -- commerce: holds and orders (POST /api/v1/products/{id}/holds, POST /api/v1/orders) ---------
+
+export interface HoldIn {
+  quantity: number;
+}
+
+export interface Hold {
+  hold_id: string;
+  product_id: number;
+  quantity: number;
+  expires_at: string; // RFC 3339
+}
+
+export interface OrderIn {
+  hold_id: string;
+  payment: { provider: "manual" };
+}
+
+export interface Order {
+  id: number | string;
+  product_id: number;
+  quantity: number;
+  status: string;
+  created_at: string;
+  hold_id?: string;
+  total_minor?: number;
+  currency?: string;
+  payment?: { provider: string; status?: string; instructions?: string };
+}
+
+/** GET /api/v1/shows/{id}/sales: what the host sees while selling. */
+export interface ShowSales {
+  show_id: number;
+  products: Array<{
+    product_id: number;
+    available: number;
+    held: number;
+    sold: number;
+    revenue_minor?: number;
+  }>;
+  orders?: Order[];
+}
+
+// -- commerce: queue and raffle modes (later) ----------------------------------------------------
+
+export interface QueueTicket {
+  product_id: number;
+  position: number; // 1 = next
+  estimated_wait_seconds: number | null;
+  admitted: boolean;
+  /** When admitted: until when the right to hold lasts. */
+  admission_expires_at?: string | null;
+}
+
+export interface RaffleEntry {
+  product_id: number;
+  entered_at: string;
+  status: "entered" | "won" | "lost";
+  hold_id?: string | null;
+  draws_at?: string | null;
+}
+
+// -- edge: events on /ws/shows/{id} and /sse/shows/{id} (edge/events.py, edge/protocol.py) --------
+
+export interface StockEvent {
+  type: "stock";
+  product_id: number;
+  available: number;
+  held: number;
+  sold: number;
+  version: number;
+}
+
+export interface HighlightEvent {
+  type: "highlight";
+  highlight_id: string;
+  product_id: number;
+  program_date_time: string;
+  created_at: string;
+}
+
+export interface ChatEvent {
+  type: "chat";
+  message_id: number;
+  user_id: number;
+  display_name: string;
+  text: string;
+  sent_at: string;
+  role?: "host" | "moderator" | "viewer";
+}
+
+export interface ChatDeletedEvent {
+  type: "chat_deleted";
+  message_ids: number[];
+}
+
+export interface ViewersEvent {
+  type: "viewers";
+  count: number;
+}
+
+export interface ShowEvent {
+  type: "show";
+  status: "live" | "idle" | "ended";
+  at?: string | null;
+}
+
+export type ShowChannelEvent =
+  | StockEvent
+  | HighlightEvent
+  | ChatEvent
+  | ChatDeletedEvent
+  | ViewersEvent
+  | ShowEvent;
+
+export interface Envelope {
+  id: number;
+  show_id: number;
+  event: ShowChannelEvent;
+}
+
+/** Control messages from the server on the WebSocket (objects, not arrays). */
+export type ServerControl =
+  | {
+      type: "hello";
+      show_id: number;
+      last_event_id: number;
+      resume: "live" | "complete" | "gap" | "reset";
+      user_id: number | null;
+      role: string | null;
+      server_time: number;
+    }
+  | { type: "authenticated"; user_id: number; role: string }
+  | { type: "chat_ack"; ref: string | null; message_id: number; event_id: number }
+  | { type: "error"; code: string; detail: string; ref?: string | null; retry_after_ms?: number | null }
+  | { type: "clock_ping"; seq: number; server_time: number }
+  | { type: "pong"; t0: number | null; server_time: number };
+
+export type ClientControl =
+  | { type: "auth"; token: string }
+  | { type: "chat"; text: string; ref?: string }
+  | { type: "clock_pong"; seq: number; client_time: number }
+  | { type: "ping"; t0?: number };
