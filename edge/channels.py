@@ -189,6 +189,7 @@ class ShowSocket:
                 }
                 await send(event)
         except SlowConsumer:
+            self.edge.metrics.slow_consumers.inc()
             raise _Closing(CLOSE_RESUME, "slow_consumer") from None
         except BusClosed:
             raise _Closing(CLOSE_SERVICE_RESTART, "shutting_down") from None
@@ -381,6 +382,8 @@ async def _sse_stream(edge: EdgeServices, show_id: int, since: int | None) -> As
                         continue
                     except SubscriptionEnded as ended:
                         # EventSource reconnects by itself with Last-Event-ID and resumes.
+                        if isinstance(ended, SlowConsumer):
+                            edge.metrics.slow_consumers.inc()
                         edge.metrics.closed.labels("sse", ended.reason).inc()
                         return
                     yield b"".join(sse_chunk(d) for d in batch)

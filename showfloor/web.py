@@ -26,7 +26,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 from prometheus_client import CollectorRegistry
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -151,9 +151,16 @@ async def _redis_check(resources: Resources) -> str | None:
 def open_redis(settings: Settings) -> Redis | None:
     if settings.redis_url is None:
         return None
-    return Redis.from_url(
-        settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=15
+    return connect_redis(settings.redis_url)
+
+
+def connect_redis(url: str, *, max_connections: int = 256) -> Redis:
+    """A client whose pool makes callers wait for a connection instead of failing at a burst."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=5, socket_connect_timeout=2,
+        socket_timeout=5, health_check_interval=15,
     )
+    return Redis(connection_pool=pool)
 
 
 def build_app(

@@ -182,24 +182,23 @@ async def test_a_slow_client_is_cut_with_resume_and_others_are_not_delayed(
 
 async def test_viewer_counts_are_pushed_on_the_channel(sqlite_db: tuple[str, Seed]) -> None:
     url, seed = sqlite_db
-    async with edge_server(url, FAST) as app:
-        async with (
-            connect(f"{app.ws}/ws/shows/{seed.show}") as a,
-            connect(f"{app.ws}/ws/shows/{seed.show}") as b,
-            connect(f"{app.ws}/ws/shows/{seed.show}") as c,
-        ):
-            await hello(a)
-            counts: list[int] = []
-            async with asyncio.timeout(5):
-                while not counts or counts[-1] != 3:
-                    for e in await events(a, 1):
-                        if isinstance(e.event, ViewersEvent):
-                            counts.append(e.event.count)
-            await b.close()
-            await c.close()
-            async with asyncio.timeout(5):
-                while counts[-1] != 1:
-                    for e in await events(a, 1):
-                        if isinstance(e.event, ViewersEvent):
-                            counts.append(e.event.count)
+    async with (
+        edge_server(url, FAST) as app, connect(f"{app.ws}/ws/shows/{seed.show}") as a,
+        connect(f"{app.ws}/ws/shows/{seed.show}") as b,
+        connect(f"{app.ws}/ws/shows/{seed.show}") as c,
+    ):
+        await hello(a)
+        counts: list[int] = []
+        async with asyncio.timeout(5):
+            while not counts or counts[-1] != 3:
+                for e in await events(a, 1):
+                    if isinstance(e.event, ViewersEvent):
+                        counts.append(e.event.count)
+        await b.close()
+        await c.close()
+        async with asyncio.timeout(5):
+            while counts[-1] != 1:
+                for e in await events(a, 1):
+                    if isinstance(e.event, ViewersEvent):
+                        counts.append(e.event.count)
     assert counts[-1] == 1

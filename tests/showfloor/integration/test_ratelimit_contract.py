@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
 
 from showfloor.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from showfloor.web import connect_redis
 from tests.support.services import REDIS_URL, unique_redis_prefix
 
 pytestmark = pytest.mark.integration
@@ -19,7 +19,7 @@ async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiter]:
     if request.param == "memory":
         yield MemoryRateLimiter()
         return
-    redis = Redis.from_url(REDIS_URL)
+    redis = connect_redis(REDIS_URL)
     try:
         yield RedisRateLimiter(redis, unique_redis_prefix("rl"))
     finally:

@@ -1,0 +1,6 @@
+import { useSyncExternalStore } from "react";
+import { session, type StoredSession } from "../api/session";
+
+export function useSession(): StoredSession | null {
+  return useSyncExternalStore(session.subscribe, session.get);
+}
