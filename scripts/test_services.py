@@ -8,6 +8,7 @@ stops whatever ``up`` started.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -142,10 +143,8 @@ def down() -> None:
     if rd := state.get("redis"):
         pidfile = Path(rd["pidfile"])
         if pidfile.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pidfile.read_text().strip()), 15)
-            except (ProcessLookupError, ValueError):
-                pass
         shutil.rmtree(rd["workdir"], ignore_errors=True)
     STATE.unlink()
 

@@ -160,7 +160,7 @@ async def test_invalid_tokens_are_401(api: Api) -> None:
     now = int(time.time())
     claims = {"sub": str(viewer.id), "role": "admin", "iss": "showfloor", "aud": "showfloor",
               "typ": "access", "iat": now}
-    header, payload, signature = viewer.token.split(".")
+    header, _payload, signature = viewer.token.split(".")
     tampered_payload = _b64({**claims, "exp": now + 600})
     cases = {
         "expired": jwt.encode({**claims, "iat": now - 1000, "exp": now - 10}, secret, "HS256"),
