@@ -12,14 +12,16 @@ import enum
 import itertools
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from media.units import StreamFormat
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
 
     from media.showdirectory import ShowDirectory
-    from media.units import MediaUnit, StreamFormat
+    from media.units import MediaUnit
 
 logger = logging.getLogger("showfloor.media.hub")
 

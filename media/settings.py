@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from showfloor.settings import PREFIX, SettingsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 _T = TypeVar("_T")
 

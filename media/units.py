@@ -8,12 +8,10 @@ be mapped onto each other downstream (program-date-time, highlight stamping).
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from typing import Any
 
 
 class TrackKind(enum.StrEnum):

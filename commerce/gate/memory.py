@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from commerce.domain.inventory import Counts, LiveHold, ProductInventory
 from commerce.gate.base import GateNotLoaded, ProductSnapshot, ReserveResult
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 
 class MemoryGate:

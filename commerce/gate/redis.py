@@ -12,7 +12,6 @@ unchanged on Redis Cluster. Per product:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from commerce.domain.errors import Conflict
@@ -20,6 +19,8 @@ from commerce.domain.inventory import Counts, LiveHold, Outcome, StockBelowCommi
 from commerce.gate.base import GateNotLoaded, ProductSnapshot, ReserveResult
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
     from redis.asyncio import Redis
 
 _COUNTS = """

@@ -156,7 +156,7 @@ class FragmentInfo:
         return cls(runs)
 
 
-def _parse_traf(data: bytes, traf: Box, init: InitInfo) -> TrackRun:
+def _parse_traf(data: bytes, traf: Box, init: InitInfo) -> TrackRun:  # noqa: PLR0912, PLR0915
     tfhd = _child(data, traf, "tfhd")
     if tfhd is None:
         raise BoxError("traf without tfhd")

@@ -158,7 +158,8 @@ class DateRange:
         end = record.get("end_date")
         duration = record.get("duration")
         attrs = record.get("x") or []
-        assert isinstance(attrs, list)
+        if not isinstance(attrs, list):
+            raise DateRangeError("client attributes must be a list")
         return cls(
             id=str(record["id"]),
             start_date=datetime.fromisoformat(str(record["start_date"])).astimezone(UTC),

@@ -112,17 +112,18 @@ class LivePackager:
             ):
                 return
             current.started = True
-        if current.muxer is None:
+        muxer = current.muxer
+        if muxer is None:
             previous = self._previous
             if previous is not None and not previous.closed.done():
+                # The last session's muxer is still flushing; its parts come first.
                 current.held.append(unit)
                 if len(current.held) == 1:
                     previous.closed.add_done_callback(lambda _: self._start_muxer(current))
                 return
-            self._start_muxer(current, first=unit)
+            muxer = self._start_muxer(current, first=unit)
         self._track_frame(current, unit)
-        assert current.muxer is not None
-        current.muxer.push(unit)
+        muxer.push(unit)
 
     def session_ended(self, session: PublishSession) -> None:
         current = self._session
@@ -135,9 +136,9 @@ class LivePackager:
 
     # -- muxer plumbing -------------------------------------------------------------------
 
-    def _start_muxer(self, current: _Session, first: MediaUnit | None = None) -> None:
-        if current.muxer is not None or (first is None and not current.held):
-            return
+    def _start_muxer(self, current: _Session, first: MediaUnit | None = None) -> FragmentMuxer:
+        if current.muxer is not None:
+            return current.muxer
         head = first if first is not None else current.held[0]
         # Keep the show's media timeline continuous across publisher sessions.
         offset = 0.0
@@ -155,7 +156,7 @@ class LivePackager:
             with contextlib.suppress(RuntimeError):  # loop closed at shutdown
                 loop.call_soon_threadsafe(callback, *args)
 
-        current.muxer = FragmentMuxer(
+        muxer = current.muxer = FragmentMuxer(
             fmt,
             frag_duration=fragment_duration(self._config.part_target, frame_rate, sample_rate),
             time_offset=offset,
@@ -167,7 +168,8 @@ class LivePackager:
         held, current.held = current.held, []
         for unit in held:
             self._track_frame(current, unit)
-            current.muxer.push(unit)
+            muxer.push(unit)
+        return muxer
 
     def _track_frame(self, current: _Session, unit: MediaUnit) -> None:
         if current.video_track is not None and unit.kind is not TrackKind.VIDEO:
@@ -179,9 +181,8 @@ class LivePackager:
             if current.anchor is None or candidate < current.anchor:
                 current.anchor = candidate
             current.early_frames.append((unit.wall_clock, show_time))
-            return
-        assert current.anchor is not None
-        self.clock.add_frame(unit.wall_clock, show_time + current.anchor)
+        elif current.anchor is not None:
+            self.clock.add_frame(unit.wall_clock, show_time + current.anchor)
 
     def _on_init(self, current: _Session, data: bytes) -> None:
         init_id = self._next_init_id
@@ -215,26 +216,25 @@ class LivePackager:
         if not main_stamps or duration <= 0:
             return
         stream_time = min(s.show_time for s in main_stamps)
+        anchor = current.anchor
+        if anchor is None:
+            anchor = current.anchor = min(s.wall_clock for s in main_stamps) - stream_time
         if not current.anchor_frozen:
             current.anchor_frozen = True
-            assert current.anchor is not None
             for wall, show_time in current.early_frames:
-                self.clock.add_frame(wall, show_time + current.anchor)
+                self.clock.add_frame(wall, show_time + anchor)
             current.early_frames.clear()
-        assert current.anchor is not None
-        pdt = stream_time + current.anchor
+        pdt = stream_time + anchor
 
-        open_segment = self._segments[-1] if self._segments else None
-        if open_segment is not None and open_segment.complete:
-            open_segment = None
-        new_segment = current.first_part or starts_new_segment(
-            open_duration=open_segment.duration if open_segment is not None else None,
+        last = self._segments[-1] if self._segments else None
+        open_segment = last if last is not None and not last.complete else None
+        if current.first_part or open_segment is None or starts_new_segment(
+            open_duration=open_segment.duration,
             part_duration=duration,
             independent=independent,
             min_segment=self._settings.min_segment,
             target_duration=float(self._config.target_duration),
-        )
-        if new_segment:
+        ):
             self._complete_open_segment()
             discontinuity = current.first_part and self._had_media
             if discontinuity:
@@ -248,7 +248,6 @@ class LivePackager:
             self._disc_seqs[open_segment.msn] = self._disc_seq
             self._next_msn += 1
             self._segments.append(open_segment)
-        assert open_segment is not None
         current.first_part = False
         self._had_media = True
         part = Part(
@@ -332,9 +331,9 @@ class LivePackager:
             return True
         return is_satisfied(request, self.position())
 
-    async def wait_for(self, check: Callable[[], bool], timeout: float) -> bool:
-        """Wait until ``check()`` holds (re-checked on every change) or ``timeout`` passes."""
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, check: Callable[[], bool], limit: float) -> bool:
+        """Wait until ``check()`` holds (re-checked on every change) or ``limit`` s pass."""
+        deadline = asyncio.get_running_loop().time() + limit
         while not check():
             if self.ended:
                 return check()
@@ -412,6 +411,15 @@ class LivePackager:
         self.dateranges.append(daterange)
         self._recorder.write_daterange(daterange)
         self._changed_now()
+
+    async def flush(self) -> None:
+        """Wait for the current muxer to close (if it is closing) and for pending writes."""
+        current = self._session
+        if current is not None and current.muxer is not None and not current.closed.done():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5.0):
+                    await asyncio.shield(current.closed)
+        await self._recorder.flush()
 
     async def end(self) -> None:
         """The show ended: flush the muxer, close the last segment, write the VOD playlist."""

@@ -5,16 +5,11 @@ Section numbers below refer to draft-pantos-hls-rfc8216bis.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from media.llhls.model import init_uri, part_uri
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from media.llhls.model import DateRange, PlaylistConfig, Segment
+from media.llhls.model import DateRange, PlaylistConfig, Segment, init_uri, part_uri
 
 # 4.4.3.8 and 4.4.5.2: EXT-X-SKIP and the delivery directives need protocol version 9.
 PROTOCOL_VERSION = 9

@@ -14,7 +14,6 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from media.llhls.model import DateRange
@@ -22,6 +21,7 @@ from media.llhls.playlist import RecordedSegment, render_vod
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 logger = logging.getLogger("showfloor.media.recorder")
 

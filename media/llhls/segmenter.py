@@ -6,7 +6,10 @@ Parts are the muxer's fragments: it starts one at every keyframe and once a frag
 
 from __future__ import annotations
 
-from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 # Frame rates below this are treated as this, so that one frame fits in the margin left
 # under PART-TARGET.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 NUMBER = 0x00
 BOOLEAN = 0x01
@@ -50,9 +50,9 @@ class AmfDate:
     timezone: int = 0
 
 
-AmfValue = Union[
-    float, bool, str, None, Undefined, dict[str, "AmfValue"], list["AmfValue"], AmfDate
-]
+AmfValue: TypeAlias = (
+    float | bool | str | Undefined | dict[str, "AmfValue"] | list["AmfValue"] | AmfDate | None
+)
 
 
 def decode(data: bytes) -> list[AmfValue]:
@@ -104,7 +104,7 @@ class _Reader:
                 return props
             props[key] = self.value(depth + 1)
 
-    def value(self, depth: int) -> AmfValue:
+    def value(self, depth: int) -> AmfValue:  # noqa: PLR0911 - one return per AMF0 type
         if depth > MAX_DEPTH:
             raise AmfError("AMF0 value nested too deeply")
         marker = self.u8()
@@ -149,7 +149,7 @@ def _write_properties(out: bytearray, props: dict[str, AmfValue], depth: int) ->
     out += b"\x00\x00" + bytes([OBJECT_END])
 
 
-def _write(out: bytearray, value: AmfValue, depth: int) -> None:
+def _write(out: bytearray, value: AmfValue, depth: int) -> None:  # noqa: PLR0912
     if depth > MAX_DEPTH:
         raise AmfError("AMF0 value nested too deeply")
     if isinstance(value, bool):

@@ -162,7 +162,7 @@ class ChunkDecoder:
     _buffer: bytearray = field(default_factory=bytearray)
     _streams: dict[int, _ChunkStreamState] = field(default_factory=dict)
 
-    def feed(self, data: bytes) -> list[RtmpMessage]:
+    def feed(self, data: bytes) -> list[RtmpMessage]:  # noqa: PLR0912, PLR0915 - one pass
         self.bytes_received += len(data)
         self._buffer += data
         messages: list[RtmpMessage] = []
@@ -225,7 +225,8 @@ class ChunkDecoder:
                 state.stream_id = header.stream_id
             state.seen = True
             payload = state.payload
-            assert payload is not None
+            if payload is None:  # pragma: no cover - set above for every message
+                raise RtmpProtocolError("chunk without a message")
             payload += buf[body_start : body_start + take]
             pos = body_start + take
             if len(payload) == state.length:

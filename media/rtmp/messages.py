@@ -143,11 +143,8 @@ class Command:
         return amf0.encode(self.name, self.transaction_id, self.command_object, *self.arguments)
 
     def string_argument(self, index: int) -> str | None:
-        if index < len(self.arguments) and isinstance(self.arguments[index], str):
-            value = self.arguments[index]
-            assert isinstance(value, str)
-            return value
-        return None
+        value = self.arguments[index] if index < len(self.arguments) else None
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, slots=True)

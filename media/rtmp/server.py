@@ -469,7 +469,8 @@ class RtmpConnection:
             self._write_tag(tag)
         media.held.clear()
         publisher = self._publisher
-        assert publisher is not None
+        if publisher is None:  # pragma: no cover - media is only read after publish
+            raise _Closed
         loop = self._loop
 
         def on_format(fmt: StreamFormat) -> None:
@@ -552,8 +553,8 @@ class RtmpServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
+        if task is not None:
+            self._tasks.add(task)
         try:
             connection = RtmpConnection(
                 reader,
@@ -568,4 +569,5 @@ class RtmpServer:
             # One broken connection must never take the listener down.
             logger.exception("rtmp_connection_failed")
         finally:
-            self._tasks.discard(task)
+            if task is not None:
+                self._tasks.discard(task)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from litestar import Litestar
 from sqlalchemy import insert
@@ -209,3 +213,58 @@ async def edge_server(
     )
     async with serve(app, send_buffer) as running:
         yield running
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
+async def start_worker(env: dict[str, str], *, send_buffer: int | None = None) -> Worker:
+    """An edge worker in its own process (uvicorn, as in production) on a socket made here."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    port = int(sock.getsockname()[1])
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "--factory", "tests.edge.serve_app:app",
+            "--fd", str(sock.fileno()), "--ws", "websockets-sansio",
+            "--ws-per-message-deflate", "false", "--no-access-log", "--log-level", "warning",
+        ],
+        env={**os.environ, **env},
+        cwd=str(Path(__file__).resolve().parents[2]),
+        pass_fds=(sock.fileno(),),
+    )
+    sock.close()
+    worker = Worker(process, port)
+    async with httpx.AsyncClient(base_url=worker.http) as client:
+        async with asyncio.timeout(20):
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"edge worker exited with {process.returncode}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        return worker
+                await asyncio.sleep(0.1)
+
+
+def stop_worker(worker: Worker) -> None:
+    worker.process.terminate()
+    try:
+        worker.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.process.kill()
+        worker.process.wait()

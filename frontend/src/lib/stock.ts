@@ -26,18 +26,20 @@ export function limitLabel(perUserLimit: number): string {
   return perUserLimit === 1 ? "Limit 1 per person" : `Limit ${perUserLimit} per person`;
 }
 
-/** Applies a stock event, ignoring ones older than what is known (versions only grow). */
+/** Applies a stock event, ignoring ones older than what is known (versions only grow). Pure. */
 export function applyStock(
   products: Product[],
-  versions: Map<number, number>,
+  versions: Readonly<Record<number, number>>,
   event: StockEvent,
-): Product[] {
-  const known = versions.get(event.product_id);
-  if (known != null && known >= event.version) return products;
-  versions.set(event.product_id, event.version);
-  return products.map((p) =>
-    p.id === event.product_id
-      ? { ...p, available: event.available, held: event.held, sold: event.sold }
-      : p,
-  );
+): { products: Product[]; versions: Record<number, number> } {
+  const known = versions[event.product_id];
+  if (known != null && known >= event.version) return { products, versions };
+  return {
+    versions: { ...versions, [event.product_id]: event.version },
+    products: products.map((p) =>
+      p.id === event.product_id
+        ? { ...p, available: event.available, held: event.held, sold: event.sold }
+        : p,
+    ),
+  };
 }
