@@ -8,19 +8,27 @@ from typing import TYPE_CHECKING
 from commerce.api.auth import AuthController, me
 from commerce.api.errors import handle_domain_error
 from commerce.api.products import ProductController, ShowProductsController
+from commerce.api.sales import HoldController, OrderController, SaleController
 from commerce.api.shows import ShowController
 from commerce.auth.passwords import PasswordHashing
 from commerce.auth.tokens import AccessTokens
 from commerce.domain.errors import DomainError
+from commerce.gate.memory import MemoryGate
+from commerce.gate.redis import RedisGate
+from commerce.payments import default_providers
 from commerce.services.accounts import Accounts
+from commerce.services.sales import Sales
+from commerce.services.sales_metrics import SalesMetrics
+from commerce.stock_events import CoalescingStockEvents, StockSink
 from showfloor.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from showfloor.web import Component, Resources, build_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from litestar import Litestar
 
+    from commerce.gate.base import InventoryGate
     from showfloor.settings import Settings
 
 
@@ -30,7 +38,24 @@ def open_rate_limiter(resources: Resources) -> RateLimiter:
     return MemoryRateLimiter()
 
 
-def commerce_component(settings: Settings) -> Component:
+def open_gate(resources: Resources) -> InventoryGate:
+    if resources.redis is not None:
+        return RedisGate(resources.redis, resources.settings.redis_prefix)
+    return MemoryGate()
+
+
+async def _gate_ready(resources: Resources) -> str | None:
+    sales: Sales = resources.service("sales")
+    if await sales.gate_ready():
+        return None
+    return "inventory gate is being rebuilt from the database"
+
+
+def commerce_component(
+    settings: Settings, *, stock_sink: Callable[[Resources], StockSink] | None = None
+) -> Component:
+    """``stock_sink`` delivers stock changes to the real-time channels (the edge event bus)."""
+
     @asynccontextmanager
     async def lifespan(resources: Resources) -> AsyncIterator[None]:
         auth = settings.auth
@@ -44,13 +69,31 @@ def commerce_component(settings: Settings) -> Component:
             per_account=Limit(auth.login_attempts_per_account, auth.login_window_seconds),
             per_ip=Limit(auth.login_attempts_per_ip, auth.login_window_seconds),
         )
-        yield
+        sink = stock_sink(resources) if stock_sink is not None else _default_sink(resources)
+        events = CoalescingStockEvents(sink)
+        sales = Sales(
+            gate=open_gate(resources),
+            sessions=resources.sessions,
+            limiter=open_rate_limiter(resources),
+            events=events,
+            payments=default_providers(),
+            metrics=SalesMetrics(resources.registry),
+        )
+        resources.services["sales"] = sales
+        await events.start()
+        await sales.start()
+        try:
+            yield
+        finally:
+            await sales.stop()
+            await events.stop()
 
     return Component(
         name="commerce",
         route_handlers=[AuthController, me, ShowController, ShowProductsController,
-                        ProductController],
+                        ProductController, HoldController, OrderController, SaleController],
         lifespan=lifespan,
+        readiness=[("inventory_gate", _gate_ready)],
         exception_handlers={DomainError: handle_domain_error},
     )
 
@@ -58,3 +101,9 @@ def commerce_component(settings: Settings) -> Component:
 def create_app(settings: Settings) -> Litestar:
     return build_app(settings, [commerce_component(settings)], app_name="commerce",
                      title="showfloor commerce")
+
+
+def _default_sink(resources: Resources) -> StockSink:
+    from commerce.stock_events import EdgeBusSink
+
+    return EdgeBusSink(resources)

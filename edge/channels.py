@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, WebSocket, get, websocket
-from litestar.params import FromPath  # noqa: TC002  (Litestar reads handler signatures)
+from litestar.params import FromPath
 from litestar.response import Stream
 
 from commerce.auth.tokens import InvalidToken

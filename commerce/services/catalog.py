@@ -187,6 +187,10 @@ async def update_product(
         if show.status is ShowStatus.ENDED:
             raise Conflict("This show has ended; its products can no longer be changed.")
         values = dict(changes)
+        if "sale_mode" in values and values["sale_mode"] != product.sale_mode and (
+            product.sale_open or values.get("sale_open")
+        ):
+            raise Conflict("Close the sale before changing how this product is sold.")
         if "sku" in values:
             values["sku"] = check_sku(values["sku"])
         if "title" in values:

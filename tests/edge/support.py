@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import uvicorn
 from litestar import Litestar
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from websockets.exceptions import ConnectionClosed
 
 import edge.tables  # noqa: F401  (registers edge's tables on the metadata)
 from commerce.adapters.tables import products, shows, users
@@ -129,7 +131,7 @@ async def seed(engine: AsyncEngine) -> Seed:
 
 def make_settings(database_url: str, redis_url: str | None = None, prefix: str = "sf:") -> Settings:
     return Settings(
-        var_dir=Path("/tmp"),
+        var_dir=Path(tempfile.gettempdir()),
         database_url=database_url,
         redis_url=redis_url,
         redis_prefix=prefix,
@@ -209,7 +211,9 @@ async def edge_server(
 ) -> AsyncIterator[RunningApp]:
     settings = make_settings(database_url, redis_url, prefix)
     app = build_app(
-        settings, [edge_component(settings, edge_settings, stream_clock=stream_clock)], app_name="edge"
+        settings,
+        [edge_component(settings, edge_settings, stream_clock=stream_clock)],
+        app_name="edge",
     )
     async with serve(app, send_buffer) as running:
         yield running
@@ -240,9 +244,20 @@ async def start_worker(env: dict[str, str], *, send_buffer: int | None = None) -
     port = int(sock.getsockname()[1])
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "--factory", "tests.edge.serve_app:app",
-            "--fd", str(sock.fileno()), "--ws", "websockets-sansio",
-            "--ws-per-message-deflate", "false", "--no-access-log", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "tests.edge.serve_app:app",
+            "--fd",
+            str(sock.fileno()),
+            "--ws",
+            "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
+            "--no-access-log",
+            "--log-level",
+            "warning",
         ],
         env={**os.environ, **env},
         cwd=str(Path(__file__).resolve().parents[2]),
@@ -268,3 +283,12 @@ def stop_worker(worker: Worker) -> None:
     except subprocess.TimeoutExpired:
         worker.process.kill()
         worker.process.wait()
+
+
+async def close_code_after_draining(ws: Any, timeout: float = 10.0) -> int | None:
+    """Read whatever the server had sent until the connection closes; return the close code."""
+    with contextlib.suppress(ConnectionClosed):
+        async with asyncio.timeout(timeout):
+            while True:
+                await ws.recv()
+    return ws.close_code  # type: ignore[no-any-return]

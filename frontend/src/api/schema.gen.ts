@@ -442,12 +442,12 @@ export interface components {
             /** @description ISO 4217 code. */
             currency: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @default 600 */
-            hold_ttl_seconds: number;
+            hold_ttl_seconds?: number;
             image_url?: string | null;
             /** @default 1 */
-            per_user_limit: number;
+            per_user_limit?: number;
             /** @description Price in the currency's minor unit (cents). */
             price_minor: number;
             sale_mode?: components["schemas"]["SaleMode"];
@@ -514,9 +514,9 @@ export interface components {
         RestrictionRequest: {
             duration_seconds?: number | null;
             /** @default false */
-            purge: boolean;
+            purge?: boolean;
             /** @default  */
-            reason: string;
+            reason?: string;
         };
         /**
          * Role
@@ -532,7 +532,7 @@ export interface components {
         /** ShowIn */
         ShowIn: {
             /** @default  */
-            description: string;
+            description?: string;
             scheduled_at?: string | null;
             title: string;
         };

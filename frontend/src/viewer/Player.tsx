@@ -116,7 +116,7 @@ export const Player = forwardRef<PlayerHandle, PlayerProps>(function Player(
       hls.on(Hls.Events.LEVEL_UPDATED, (_e, data) => {
         fragmentsRef.current = fragmentsOf(data.details);
         const ranges = Object.values(data.details.dateRanges ?? {})
-          .filter((r) => r.class === HIGHLIGHT_CLASS && r.isValid)
+          .filter((r): r is NonNullable<typeof r> => !!r && r.class === HIGHLIGHT_CLASS && r.isValid)
           .map((r) => ({
             highlightId: r.id,
             productId: Number(r.attr["X-PRODUCT-ID"]),

@@ -44,7 +44,9 @@ async def buses(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncItera
         return
     clients = [Redis.from_url(REDIS_URL) for _ in range(2)]
     pub, sub = (
-        RedisEventBus(c, prefix=redis_prefix, backlog=BACKLOG, feed_linger_seconds=0.2, block_ms=200)
+        RedisEventBus(
+            c, prefix=redis_prefix, backlog=BACKLOG, feed_linger_seconds=0.2, block_ms=200
+        )
         for c in clients
     )
     yield Buses(pub, sub, "redis")

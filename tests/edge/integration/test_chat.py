@@ -60,7 +60,11 @@ class Client:
         await self.ws.send(msgspec.json.encode({"type": "chat", "text": text, "ref": ref}).decode())
         return await self.wait(  # type: ignore[no-any-return]
             lambda: next(
-                (c for c in self.controls if c.get("ref") == ref and c["type"] in ("chat_ack", "error")),
+                (
+                    c
+                    for c in self.controls
+                    if c.get("ref") == ref and c["type"] in ("chat_ack", "error")
+                ),
                 None,
             )
         )
@@ -69,7 +73,12 @@ class Client:
         return [e.event for e in self.events if isinstance(e.event, ChatEvent)]
 
     def deleted(self) -> list[int]:
-        return [i for e in self.events if isinstance(e.event, ChatDeletedEvent) for i in e.event.message_ids]
+        return [
+            i
+            for e in self.events
+            if isinstance(e.event, ChatDeletedEvent)
+            for i in e.event.message_ids
+        ]
 
 
 @contextlib.asynccontextmanager
@@ -98,12 +107,19 @@ def auth(user: int, role: Role = Role.VIEWER) -> dict[str, str]:
 
 
 async def test_signed_in_viewers_chat_and_everyone_sees_it(app: RunningApp, seed: Seed) -> None:
-    async with client(app, seed.show, token_for(seed.viewer)) as alice, client(app, seed.show) as anon:
+    async with (
+        client(app, seed.show, token_for(seed.viewer)) as alice,
+        client(app, seed.show) as anon,
+    ):
         ack = await alice.chat("  hello\n  everyone  ")
         assert ack["type"] == "chat_ack"
-        seen = await anon.wait(lambda: anon.chats())
+        seen = await anon.wait(anon.chats)
         assert seen[0].text == "hello everyone"
-        assert (seen[0].user_id, seen[0].display_name, seen[0].role) == (seed.viewer, "Viewer", "viewer")
+        assert (seen[0].user_id, seen[0].display_name, seen[0].role) == (
+            seed.viewer,
+            "Viewer",
+            "viewer",
+        )
         assert seen[0].message_id == ack["message_id"]
         refused = await anon.chat("hi")
         assert refused["code"] == "auth_required"
@@ -111,7 +127,9 @@ async def test_signed_in_viewers_chat_and_everyone_sees_it(app: RunningApp, seed
 
 async def test_a_token_can_come_in_the_first_message(app: RunningApp, seed: Seed) -> None:
     async with client(app, seed.show) as c:
-        await c.ws.send(msgspec.json.encode({"type": "auth", "token": token_for(seed.viewer)}).decode())
+        await c.ws.send(
+            msgspec.json.encode({"type": "auth", "token": token_for(seed.viewer)}).decode()
+        )
         authed = await c.wait(lambda: [m for m in c.controls if m["type"] == "authenticated"])
         assert authed[0]["user_id"] == seed.viewer
         assert (await c.chat("now I can talk"))["type"] == "chat_ack"
@@ -139,13 +157,24 @@ async def test_rate_limit_allows_a_burst_then_refuses(app: RunningApp, seed: See
 async def test_slow_mode_holds_viewers_but_not_moderators(app: RunningApp, seed: Seed) -> None:
     async with httpx.AsyncClient(base_url=app.http) as http:
         base = f"/api/v1/shows/{seed.show}"
-        assert (await http.put(f"{base}/moderators/{seed.moderator}", headers=auth(seed.host, Role.HOST))).status_code == 204
-        refused = await http.put(f"{base}/chat/settings", json={"slow_mode_seconds": 30}, headers=auth(seed.viewer))
+        assert (
+            await http.put(
+                f"{base}/moderators/{seed.moderator}", headers=auth(seed.host, Role.HOST)
+            )
+        ).status_code == 204
+        refused = await http.put(
+            f"{base}/chat/settings", json={"slow_mode_seconds": 30}, headers=auth(seed.viewer)
+        )
         assert refused.status_code == 403
-        r = await http.put(f"{base}/chat/settings", json={"slow_mode_seconds": 30}, headers=auth(seed.moderator))
+        r = await http.put(
+            f"{base}/chat/settings", json={"slow_mode_seconds": 30}, headers=auth(seed.moderator)
+        )
         assert r.status_code == 200
         assert (await http.get(f"{base}/chat/settings")).json() == {"slow_mode_seconds": 30}
-    async with client(app, seed.show, token_for(seed.viewer)) as v, client(app, seed.show, token_for(seed.moderator)) as m:
+    async with (
+        client(app, seed.show, token_for(seed.viewer)) as v,
+        client(app, seed.show, token_for(seed.moderator)) as m,
+    ):
         assert (await v.chat("one"))["type"] == "chat_ack"
         slowed = await v.chat("two")
         assert slowed["code"] == "rate_limited"
@@ -157,17 +186,28 @@ async def test_slow_mode_holds_viewers_but_not_moderators(app: RunningApp, seed:
 
 async def test_moderators_delete_and_mute_but_not_the_host(app: RunningApp, seed: Seed) -> None:
     base = f"/api/v1/shows/{seed.show}"
-    async with httpx.AsyncClient(base_url=app.http) as http, client(app, seed.show, token_for(seed.viewer)) as v:
+    async with (
+        httpx.AsyncClient(base_url=app.http) as http,
+        client(app, seed.show, token_for(seed.viewer)) as v,
+    ):
         ack = await v.chat("something rude")
         # Not a moderator yet.
-        r = await http.delete(f"{base}/chat/messages/{ack['message_id']}", headers=auth(seed.moderator))
+        r = await http.delete(
+            f"{base}/chat/messages/{ack['message_id']}", headers=auth(seed.moderator)
+        )
         assert (r.status_code, r.json()["code"]) == (403, "not_a_moderator")
         await http.put(f"{base}/moderators/{seed.moderator}", headers=auth(seed.host, Role.HOST))
         assert (await http.get(f"{base}/moderators")).json() == {"user_ids": [seed.moderator]}
-        r = await http.delete(f"{base}/chat/messages/{ack['message_id']}", headers=auth(seed.moderator))
+        r = await http.delete(
+            f"{base}/chat/messages/{ack['message_id']}", headers=auth(seed.moderator)
+        )
         assert r.status_code == 204
-        assert await v.wait(lambda: v.deleted()) == [ack["message_id"]]
-        r = await http.put(f"{base}/chat/mutes/{seed.viewer}", json={"duration_seconds": 60}, headers=auth(seed.moderator))
+        assert await v.wait(v.deleted) == [ack["message_id"]]
+        r = await http.put(
+            f"{base}/chat/mutes/{seed.viewer}",
+            json={"duration_seconds": 60},
+            headers=auth(seed.moderator),
+        )
         assert r.status_code == 200
         assert (await v.chat("let me speak"))["code"] == "muted"
         r = await http.put(f"{base}/chat/bans/{seed.host}", json={}, headers=auth(seed.moderator))
@@ -213,9 +253,11 @@ async def test_the_host_exports_the_chat_as_csv(app: RunningApp, seed: Seed) -> 
     base = f"/api/v1/shows/{seed.show}"
     async with httpx.AsyncClient(base_url=app.http) as http:
         async with client(app, seed.show, token_for(seed.viewer)) as v:
-            kept = await v.chat("=HYPERLINK(\"http://evil\")")
+            kept = await v.chat('=HYPERLINK("http://evil")')
             gone = await v.chat("oops, a typo")
-        await http.delete(f"{base}/chat/messages/{gone['message_id']}", headers=auth(seed.host, Role.HOST))
+        await http.delete(
+            f"{base}/chat/messages/{gone['message_id']}", headers=auth(seed.host, Role.HOST)
+        )
         r = await http.get(f"{base}/chat/export.csv", headers=auth(seed.viewer))
         assert r.status_code == 403
         r = await http.get(f"{base}/chat/export.csv", headers=auth(seed.host, Role.HOST))
@@ -224,7 +266,7 @@ async def test_the_host_exports_the_chat_as_csv(app: RunningApp, seed: Seed) -> 
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [int(row["message_id"]) for row in rows] == [kept["message_id"], gone["message_id"]]
-    assert rows[0]["text"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["text"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["display_name"] == "Viewer"
     assert rows[0]["deleted_at"] == ""
     assert rows[1]["deleted_at"].endswith("Z")

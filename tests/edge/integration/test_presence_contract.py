@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -24,18 +23,22 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(params=["memory", "redis"])
 async def counts(
     request: pytest.FixtureRequest, redis_client: Redis, redis_prefix: str
-) -> AsyncIterator[ViewerCounts]:
-    yield MemoryViewerCounts() if request.param == "memory" else RedisViewerCounts(
-        redis_client, redis_prefix
+) -> ViewerCounts:
+    return (
+        MemoryViewerCounts()
+        if request.param == "memory"
+        else RedisViewerCounts(redis_client, redis_prefix)
     )
 
 
 @pytest.fixture(params=["memory", "redis"])
 async def clocks(
     request: pytest.FixtureRequest, redis_client: Redis, redis_prefix: str
-) -> AsyncIterator[HostClocks]:
-    yield MemoryHostClocks() if request.param == "memory" else RedisHostClocks(
-        redis_client, redis_prefix
+) -> HostClocks:
+    return (
+        MemoryHostClocks()
+        if request.param == "memory"
+        else RedisHostClocks(redis_client, redis_prefix)
     )
 
 
