@@ -6,9 +6,11 @@ import asyncio
 import logging
 import re
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from litestar import Litestar, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
 
 from media.llhls.blocking import (
     InvalidBlockingRequest,
@@ -162,9 +164,14 @@ def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {key: request.query_params[key] for key in request.query_params}
 
 
+ShowId = Annotated[int, PathParameter(ge=1, le=2**62)]
+Name = Annotated[str, PathParameter(max_length=64)]
+Res = NamedDependency[Resources]
+
+
 @get("/hls/{show_id:int}/{name:str}", include_in_schema=False)
 async def hls_resource(
-    show_id: int, name: str, request: Request[Any, Any, Any], resources: Resources
+    show_id: ShowId, name: Name, request: Request[Any, Any, Any], resources: Res
 ) -> Response[bytes]:
     service = _service(resources)
     if name == "index.m3u8":
@@ -173,7 +180,7 @@ async def hls_resource(
 
 
 @get("/vod/{show_id:int}/{name:str}", include_in_schema=False)
-async def vod_resource(show_id: int, name: str, resources: Resources) -> Response[bytes]:
+async def vod_resource(show_id: ShowId, name: Name, resources: Res) -> Response[bytes]:
     service = _service(resources)
     recorder = service.recorder(show_id)
     if name == "index.m3u8":

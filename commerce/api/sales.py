@@ -28,7 +28,7 @@ HoldId = Annotated[str, Parameter(min_length=32, max_length=32, pattern="^[0-9a-
 _KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(header="Idempotency-Key", required=False,
+    HeaderParameter(name="Idempotency-Key", required=False,
                     description="A client-chosen key (8-128 letters, digits, _-:.) that "
                     "makes retries safe: the same key gives the same result."),
 ]

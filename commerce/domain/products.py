@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from commerce.domain.errors import InvalidValue
 
-MIN_HOLD_TTL_SECONDS = 30
+MIN_HOLD_TTL_SECONDS = 10
 MAX_HOLD_TTL_SECONDS = 24 * 3600
 MAX_STOCK = 1_000_000
 MAX_PER_USER_LIMIT = 1000

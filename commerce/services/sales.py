@@ -530,12 +530,12 @@ class Sales:
 
     # -- background work --------------------------------------------------------------------
 
-    async def sweep(self) -> int:
+    async def sweep(self, now: float | None = None) -> int:
         """Expire due holds in the database and the gate; idempotent, any worker may run it."""
-        now_ts = self._clock()
-        now = datetime.fromtimestamp(now_ts, tz=UTC)
+        now_ts = self._clock() if now is None else now
+        moment = datetime.fromtimestamp(now_ts, tz=UTC)
         async with self._sessions() as db, db.begin():
-            expired = await inventory_sql.expire_due(db, now)
+            expired = await inventory_sql.expire_due(db, moment)
         touched = {h.product_id for h in expired}
         with contextlib.suppress(RedisError):
             touched |= await self._gate.loaded_products()
@@ -551,7 +551,7 @@ class Sales:
         if expired:
             self._metrics.holds_ended.labels("expired").inc(len(expired))
             logger.info("holds_expired", extra={"count": len(expired)})
-        self._metrics.sweeper_last_run.set(now_ts)
+        self._metrics.sweeper_last_run.set(self._clock())
         return len(expired)
 
     async def keep_gate(self) -> None:

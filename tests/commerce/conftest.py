@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -19,8 +20,10 @@ from commerce.admin import set_user_role
 from commerce.app import create_app
 from showfloor.migrate import upgrade_async
 from showfloor.settings import Settings, load_settings
+from showfloor.web import Resources
 from tests.support.services import REDIS_URL, fresh_postgres_database, unique_redis_prefix
 
+T = TypeVar("T")
 BACKENDS = ["embedded", "production"]
 PASSWORD = "correct horse battery"
 
@@ -43,6 +46,15 @@ class Api:
     client: AsyncTestClient[Any]
     settings: Settings
     backend: str
+
+    async def in_app(self, work: Callable[[Resources], Awaitable[T]]) -> T:
+        """Run ``work`` on the app's own event loop (the test client serves it in a thread)."""
+        resources: Resources = self.client.app.state.resources
+
+        async def call() -> T:
+            return await work(resources)
+
+        return await asyncio.to_thread(self.client.blocking_portal.call, call)
 
     async def actor(self, role: str = "viewer") -> Actor:
         email = f"{role}-{secrets.token_hex(4)}@example.com"

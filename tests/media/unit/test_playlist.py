@@ -128,7 +128,8 @@ def test_delta_update_skips_old_segments_only() -> None:
     assert skipped == 8
     delta = render_live(full, skip=True)
     assert f"#EXT-X-SKIP:SKIPPED-SEGMENTS={skipped}" in delta
-    assert "s7.m4s" not in delta and "s8.m4s" in delta
+    assert "s7.m4s" not in delta
+    assert "s8.m4s" in delta
     # The MAP is repeated so the delta update stands alone.
     assert '#EXT-X-MAP:URI="init0.mp4"' in delta
     assert skipped_segment_count(view(make_segments(5))) == 0

@@ -96,7 +96,9 @@ def test_decoder_applies_set_chunk_size_and_reads_media() -> None:
     video = [m for m in messages if m.type_id == VIDEO]
     audio = [m for m in messages if m.type_id == AUDIO]
     first_video = VideoTagInfo.parse(video[0].payload)
-    assert first_video.is_avc and first_video.is_sequence_header and first_video.is_keyframe
+    assert first_video.is_avc
+    assert first_video.is_sequence_header
+    assert first_video.is_keyframe
     assert VideoTagInfo.parse(video[1].payload).is_keyframe
     assert not VideoTagInfo.parse(video[2].payload).is_keyframe
     assert AudioTagInfo.parse(audio[0].payload).is_sequence_header
@@ -222,9 +224,12 @@ def test_flv_framing_round_trip() -> None:
 
 def test_video_tag_info_reads_composition_time_and_enhanced_rtmp() -> None:
     info = VideoTagInfo.parse(b"\x27\x01\xff\xff\xfe")
-    assert info.is_avc and not info.is_keyframe and info.composition_time == -2
+    assert info.is_avc
+    assert not info.is_keyframe
+    assert info.composition_time == -2
     hevc = VideoTagInfo.parse(b"\x90hvc1")  # ExVideoTagHeader: not AVC
-    assert hevc.extended and not hevc.is_avc
+    assert hevc.extended
+    assert not hevc.is_avc
     assert not AudioTagInfo.parse(b"\x2f").is_aac  # MP3
 
 

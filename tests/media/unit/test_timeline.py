@@ -24,23 +24,28 @@ def test_locate_returns_the_frame_that_had_arrived() -> None:
     found = clock_with_frames().locate(T0 + 0.08 + 10 / 30 + 0.01)
     assert found is not None
     assert found.program_date_time == datetime.fromtimestamp(T0 + 10 / 30, UTC)
-    assert found.in_part and found.exact
+    assert found.in_part
+    assert found.exact
     assert (found.msn, found.part) == (3, 0)
 
 
 def test_frames_not_yet_packaged_are_exact_but_not_in_a_part() -> None:
     found = clock_with_frames().locate(T0 + 0.08 + 45 / 30)
     assert found is not None
-    assert found.exact and not found.in_part and found.msn is None
+    assert found.exact
+    assert not found.in_part
+    assert found.msn is None
 
 
 def test_outside_the_known_frames_the_pdt_is_extrapolated() -> None:
     clock = clock_with_frames()
     before = clock.locate(T0 - 1.0)
-    assert before is not None and not before.exact
+    assert before is not None
+    assert not before.exact
     assert before.program_date_time.timestamp() == pytest.approx(T0 - 1.08)
     after = clock.locate(T0 + 10.0)
-    assert after is not None and not after.exact
+    assert after is not None
+    assert not after.exact
     assert StreamClock().locate(T0) is None
 
 
