@@ -54,7 +54,8 @@ def utcnow() -> datetime:
 
 class ShowDirectory:
     """Shows by id, cached briefly: every connection checks its show, and a show rarely changes
-    owner or disappears."""
+    owner or disappears. Concurrent lookups of one show share one query, so a crowd joining a
+    show at once costs the database one read."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], ttl: float = 5.0, size: int = 10_000
@@ -63,17 +64,30 @@ class ShowDirectory:
         self._ttl = ttl
         self._size = size
         self._cache: dict[int, tuple[ShowInfo | None, float]] = {}
+        self._pending: dict[int, asyncio.Future[ShowInfo | None]] = {}
 
     async def get(self, show_id: int) -> ShowInfo | None:
-        now = time.monotonic()
         entry = self._cache.get(show_id)
-        if entry is not None and entry[1] > now:
+        if entry is not None and entry[1] > time.monotonic():
             return entry[0]
-        async with self._sessions() as session:
-            show = await store.get_show(session, show_id)
+        pending = self._pending.get(show_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[ShowInfo | None] = asyncio.get_running_loop().create_future()
+        self._pending[show_id] = future
+        try:
+            async with self._sessions() as session:
+                show = await store.get_show(session, show_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, nobody else must
+            raise
+        finally:
+            del self._pending[show_id]
         if len(self._cache) >= self._size:
             self._cache.clear()
-        self._cache[show_id] = (show, now + self._ttl)
+        self._cache[show_id] = (show, time.monotonic() + self._ttl)
+        future.set_result(show)
         return show
 
 

@@ -39,8 +39,6 @@ PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 MEDIA_TYPE = "video/mp4"
 # Parts, segments and init segments never change once published: their names are never reused.
 IMMUTABLE = "public, max-age=31536000, immutable"
-# A blocking response answers "the playlist once it held msn/part": any later copy satisfies the
-# same query, so caches may keep it (keyed by _HLS_msn/_HLS_part) for a while.
 _NAME = re.compile(r"^(p|s|init)(\d{1,18})\.(m4s|mp4)$")
 
 
@@ -81,17 +79,20 @@ async def _playlist(
                 check_not_too_far(request, position, service.config.advance_part_limit)
             except InvalidBlockingRequest as exc:
                 raise ProblemError(400, "invalid_blocking_request", exc.detail) from None
-        ready = await _wait(service, packager, "playlist", lambda: packager.satisfied(request),
-                            timeout)
+        wanted = request
     else:
-        # A playlist needs a segment; right after the publisher connects, wait for the first.
-        wait_first = PlaylistRequest()
-        ready = await _wait(service, packager, "playlist", lambda: packager.satisfied(wait_first),
-                            timeout)
+        # A playlist needs a part; right after the publisher connects, wait for the first.
+        wanted = PlaylistRequest()
+    ready = await _wait(
+        service, packager, "playlist", lambda: packager.satisfied(wanted), timeout
+    )
     if not ready:
         raise _not_ready("The requested part")
     body = packager.render(skip=request.skip)
     service.metrics.served_bytes.labels("playlist").inc(len(body))
+    # A blocking response is "the playlist once it held msn/part": any copy of it satisfies the
+    # same query later, so caches may keep it, keyed by _HLS_msn/_HLS_part (and _HLS_skip).
+    # A plain reload must always reach the origin.
     cache = (
         f"public, max-age={6 * service.config.target_duration}"
         if request.blocking

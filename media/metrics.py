@@ -147,15 +147,17 @@ class IngestStats:
                 )
             self._last_keyframe = stream_time
         now = time.time()
-        if now - self._last_update < 1.0:
+        if now - self._last_update < 0.5:
             return
         self._last_update = now
         while self._units and self._units[0][0] < now - self.window:
             self._units.popleft()
+        # Over the time the window actually covers, so the first figures are right too.
+        span = max(now - self._units[0][0], 0.5)
         total = sum(size for _, size, _ in self._units)
         frames = sum(1 for _, _, video in self._units if video)
-        self.metrics.ingest_bitrate.labels(label).set(total * 8 / self.window)
-        self.metrics.ingest_fps.labels(label).set(frames / self.window)
+        self.metrics.ingest_bitrate.labels(label).set(total * 8 / span)
+        self.metrics.ingest_fps.labels(label).set(frames / span)
 
     def session_ended(self, session: PublishSession) -> None:
         label = str(self.show_id)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from media.hub import StreamHub
 from media.llhls.model import PlaylistConfig
 from media.llhls.packager import LivePackager, PackagerSettings
-from media.llhls.recorder import Recorder
+from media.llhls.recorder import Recorder, unfinished_recordings
 from media.metrics import IngestStats
 from media.rtmp.server import RtmpServer
 
@@ -67,6 +67,8 @@ class MediaService:
         )
         self._poller: asyncio.Task[None] | None = None
         self._ending: dict[int, asyncio.Task[None]] = {}
+        # Recordings a previous run left unfinished: finalised once their show has ended.
+        self._unfinished: set[int] = set()
 
     @property
     def config(self) -> PlaylistConfig:
@@ -78,6 +80,7 @@ class MediaService:
 
     async def start(self) -> None:
         self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+        self._unfinished = await asyncio.to_thread(unfinished_recordings, self.settings.media_dir)
         await self.rtmp.start()
         self._poller = asyncio.create_task(self._poll_ended_shows(), name="media-show-poller")
 
@@ -108,9 +111,15 @@ class MediaService:
                 self._packager_settings,
                 self.recorder(show_id),
                 events=self.metrics,
+                on_stalled=self._drop_publisher,
             )
             self._packagers[show_id] = packager
         return packager
+
+    def _drop_publisher(self, show_id: int) -> None:
+        stream = self.hub.stream(show_id)
+        if stream is not None and stream.publisher is not None:
+            stream.publisher.disconnect()
 
     def packager(self, show_id: int) -> LivePackager | None:
         """The live packager of a show this process has streamed (None otherwise)."""
@@ -170,7 +179,7 @@ class MediaService:
     async def _poll_ended_shows(self) -> None:
         while True:
             await asyncio.sleep(self.settings.show_poll_interval)
-            live = self.hub.live_show_ids()
+            live = set(self.hub.live_show_ids()) | self._unfinished
             if not live:
                 continue
             try:
@@ -179,6 +188,7 @@ class MediaService:
                 logger.exception("ended_shows_poll_failed")
                 continue
             for show_id in ended:
+                self._unfinished.discard(show_id)
                 try:
                     await self.end_show(show_id)
                 except Exception:

@@ -102,16 +102,27 @@ class Sales:
         self._config = config or SalesConfig()
         self._clock = clock
         self._meta: dict[int, ProductMeta] = {}
+        self._meta_reads: dict[int, asyncio.Future[ProductMeta]] = {}
         self._load_locks: dict[int, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- gate state -----------------------------------------------------------------------
 
     async def _product_meta(self, product_id: int) -> ProductMeta:
-        now = time.monotonic()
         meta = self._meta.get(product_id)
-        if meta is not None and now - meta.fetched_at < self._config.meta_ttl_seconds:
+        if meta is not None and time.monotonic() - meta.fetched_at < self._config.meta_ttl_seconds:
             return meta
+        # One read per product however many attempts arrive at once (a flash sale's first
+        # second would otherwise send every attempt to the database).
+        pending = self._meta_reads.get(product_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_meta(product_id))
+            self._meta_reads[product_id] = pending
+            pending.add_done_callback(lambda _: self._meta_reads.pop(product_id, None))
+        return await asyncio.shield(pending)
+
+    async def _read_meta(self, product_id: int) -> ProductMeta:
+        now = time.monotonic()
         async with self._sessions() as db, db.begin():
             product = await products_sql.product_by_id(db, product_id)
         if product is None:
@@ -372,6 +383,11 @@ class Sales:
             if hold is None or hold.user_id != caller.user_id:
                 raise NotFound("There is no such hold of yours.")
             if hold.status == "converted":
+                # A concurrent request with this key may have converted it while this one
+                # waited for the hold's lock: that is the same checkout, not a second one.
+                ordered = await inventory_sql.order_by_hold(db, hold_id)
+                if ordered is not None and ordered.idempotency_key == idempotency_key:
+                    return ordered, False
                 raise ProblemError(409, "hold_already_ordered",
                                    "This hold is already an order (checked out with another "
                                    "Idempotency-Key).")

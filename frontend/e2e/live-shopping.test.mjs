@@ -92,7 +92,7 @@ describe("live shopping in the browser", { timeout: 240_000 }, () => {
     await studio.waitForTimeout(500);
     state.saleOpen = await sw.isChecked();
     if (!state.saleOpen) {
-      t.skip("waiting on commerce: opening a sale (PATCH /api/v1/products/{id} {sale_open})");
+      t.skip("the sale did not open (POST /api/v1/products/{id}/sale/open)");
     }
   });
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("showfloor.media.muxer")
 
+# About ten seconds of 30 fps video with 48 kHz AAC.
+MAX_BACKLOG = 800
 MOVFLAGS = "cmaf+frag_keyframe+empty_moov+default_base_moof+frag_discont"
 
 
@@ -89,11 +91,18 @@ class FragmentMuxer:
         self._timescales: dict[int, int] = {}
         self._pending: dict[int, list[UnitStamp]] = {i: [] for i in range(len(fmt.tracks))}
         self._last_dts: dict[int, int] = {}
+        self._running = True
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
+    @property
+    def backlog(self) -> int:
+        """Units waiting to be muxed; grows only when the muxer cannot keep up (or died)."""
+        return self._queue.qsize() if self._running else MAX_BACKLOG + 1
+
     def push(self, unit: MediaUnit) -> None:
-        self._queue.put(unit)
+        if self._running:
+            self._queue.put(unit)
 
     def close(self) -> None:
         """Flush the last fragment and stop; ``on_closed`` follows the last callbacks."""
@@ -156,6 +165,7 @@ class FragmentMuxer:
             logger.exception("muxer_failed")
             error = repr(exc)
         finally:
+            self._running = False
             if container is not None:
                 try:
                     container.close()

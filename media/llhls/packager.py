@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from media.llhls.blocking import PlaylistPosition, PlaylistRequest, is_satisfied
 from media.llhls.model import Part, PlaylistConfig, Segment
-from media.llhls.muxer import FragmentMuxer, MuxedFragment
+from media.llhls.muxer import MAX_BACKLOG, FragmentMuxer, MuxedFragment
 from media.llhls.playlist import LiveView, RecordedSegment, render_live
 from media.llhls.segmenter import fragment_duration, starts_new_segment
 from media.llhls.timeline import StreamClock, StreamInstant
@@ -68,12 +68,16 @@ class LivePackager:
         settings: PackagerSettings,
         recorder: Recorder,
         events: PackagerEvents | None = None,
+        on_stalled: Callable[[int], None] | None = None,
     ) -> None:
+        """``on_stalled(show_id)`` is called when the muxer died or fell far behind: the
+        caller drops the publisher, whose reconnect starts a fresh muxer."""
         self.show_id = show_id
         self._settings = settings
         self._config = settings.config
         self._recorder = recorder
         self._events = events
+        self._on_stalled = on_stalled
         state = recorder.load_state()
         self._next_msn = state.next_msn
         self._next_part_id = state.next_part_id
@@ -119,9 +123,14 @@ class LivePackager:
                 # The last session's muxer is still flushing; its parts come first.
                 current.held.append(unit)
                 if len(current.held) == 1:
-                    previous.closed.add_done_callback(lambda _: self._start_muxer(current))
+                    previous.closed.add_done_callback(lambda _: self._resume(current))
                 return
             muxer = self._start_muxer(current, first=unit)
+        if muxer.backlog > MAX_BACKLOG:
+            logger.warning("muxer_stalled", extra={"show_id": self.show_id})
+            if self._on_stalled is not None:
+                self._on_stalled(self.show_id)
+            return
         self._track_frame(current, unit)
         muxer.push(unit)
 
@@ -132,9 +141,15 @@ class LivePackager:
         if current.muxer is not None:
             current.muxer.close()
         elif not current.closed.done():
+            current.held.clear()
             current.closed.set_result(None)
 
     # -- muxer plumbing -------------------------------------------------------------------
+
+    def _resume(self, current: _Session) -> None:
+        """The previous session's muxer has closed: mux what this session held meanwhile."""
+        if self._session is current and not current.closed.done() and current.held:
+            self._start_muxer(current)
 
     def _start_muxer(self, current: _Session, first: MediaUnit | None = None) -> FragmentMuxer:
         if current.muxer is not None:
@@ -194,6 +209,8 @@ class LivePackager:
     def _on_muxer_closed(self, current: _Session, error: str | None) -> None:
         if error is not None:
             logger.warning("muxer_stopped", extra={"show_id": self.show_id, "error": error})
+            if self._session is current and self._on_stalled is not None:
+                self._on_stalled(self.show_id)
         self._complete_open_segment()
         self._changed_now()
         if not current.closed.done():

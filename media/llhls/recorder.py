@@ -45,6 +45,19 @@ def is_media_name(name: str) -> bool:
     return _MEDIA_NAME.match(name) is not None
 
 
+def unfinished_recordings(media_dir: Path) -> set[int]:
+    """Shows with a recording but no VOD playlist yet (the process stopped mid-show)."""
+    found: set[int] = set()
+    shows_dir = media_dir / "shows"
+    if not shows_dir.is_dir():
+        return found
+    for entry in shows_dir.iterdir():
+        index, vod = entry / INDEX_FILE, entry / VOD_FILE
+        if entry.name.isdigit() and index.exists() and not vod.exists():
+            found.add(int(entry.name))
+    return found
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as fh:

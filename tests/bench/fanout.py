@@ -24,6 +24,7 @@ import contextlib
 import os
 import resource
 import secrets
+import socket
 import struct
 import sys
 import tempfile
@@ -74,8 +75,7 @@ class Viewer(asyncio.Protocol):
         self.out_of_order = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
         transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
@@ -94,24 +94,25 @@ class Viewer(asyncio.Protocol):
     def _frames(self) -> None:
         buf = self.buffer
         now = time.monotonic()
-        while len(buf) >= 2:
-            opcode = buf[0] & 0x0F
-            length = buf[1] & 0x7F
-            offset = 2
+        pos, end = 0, len(buf)
+        while end - pos >= 2:
+            opcode = buf[pos] & 0x0F
+            length = buf[pos + 1] & 0x7F
+            offset = pos + 2
             if length == 126:
-                if len(buf) < 4:
-                    return
-                length = struct.unpack_from("!H", buf, 2)[0]
-                offset = 4
+                if end - pos < 4:
+                    break
+                length = struct.unpack_from("!H", buf, pos + 2)[0]
+                offset = pos + 4
             elif length == 127:
-                if len(buf) < 10:
-                    return
-                length = struct.unpack_from("!Q", buf, 2)[0]
-                offset = 10
-            if len(buf) < offset + length:
-                return
+                if end - pos < 10:
+                    break
+                length = struct.unpack_from("!Q", buf, pos + 2)[0]
+                offset = pos + 10
+            if end < offset + length:
+                break
             payload = bytes(buf[offset : offset + length])
-            del buf[: offset + length]
+            pos = offset + length
             if opcode == 0x1:
                 self.frames += 1
                 if payload[:1] == b"[":
@@ -126,13 +127,26 @@ class Viewer(asyncio.Protocol):
             elif opcode == 0x9 and self.transport is not None:  # ping -> masked pong
                 mask = secrets.token_bytes(4)
                 body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask + body)
+                self.transport.write(bytes([0x8A, 0x80 | len(body)]) + mask + body)
             elif opcode == 0x8:
-                self.closed_code = struct.unpack_from("!H", payload)[0] if payload else 1005
+                self.closed_code = (
+                    struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else 1005
+                )
+        del buf[:pos]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.connected.done():
             self.connected.set_exception(exc or ConnectionError("closed"))
+
+
+async def _open(loop: asyncio.AbstractEventLoop, viewer: Viewer, port: int) -> None:
+    # A socket made here rather than create_connection(host, port), which resolves the address
+    # in a thread pool and makes connecting thousands of viewers slow.
+    sock = socket.socket()
+    sock.setblocking(False)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    await loop.create_connection(lambda: viewer, sock=sock)
 
 
 async def run_viewers(args: argparse.Namespace) -> None:
@@ -147,7 +161,7 @@ async def run_viewers(args: argparse.Namespace) -> None:
             done: asyncio.Future[None] = loop.create_future()
             v = Viewer("127.0.0.1", args.port, path, sink, done)
             viewers.append(v)
-            batch.append(loop.create_connection(lambda v=v: v, "127.0.0.1", args.port))
+            batch.append(_open(loop, v, args.port))
         await asyncio.gather(*batch)
         await asyncio.gather(*(v.connected for v in viewers[start:]))
     connect_seconds = time.monotonic() - started
@@ -167,9 +181,11 @@ async def run_viewers(args: argparse.Namespace) -> None:
 # -- the driver ---------------------------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def _rss_bytes(pid: int) -> int:
@@ -193,7 +209,7 @@ async def drive(args: argparse.Namespace) -> None:
     from tests.edge.support import JWT_SECRET, create_schema, seed, start_worker, stop_worker
     from tests.support.services import REDIS_URL, unique_redis_prefix
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard < args.viewers + 1000:
         print(f"warning: open-files limit {hard} is low for {args.viewers} viewers")
@@ -226,9 +242,19 @@ async def drive(args: argparse.Namespace) -> None:
         for count, out in zip(per, outs, strict=True):
             clients.append(
                 await asyncio.create_subprocess_exec(
-                    sys.executable, __file__, "--viewer-process", "--count", str(count),
-                    "--port", str(worker.port), "--show", str(show), "--out", str(out),
-                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    sys.executable,
+                    __file__,
+                    "--viewer-process",
+                    "--count",
+                    str(count),
+                    "--port",
+                    str(worker.port),
+                    "--show",
+                    str(show),
+                    "--out",
+                    str(out),
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
                     cwd=str(ROOT),
                 )
             )
@@ -244,6 +270,7 @@ async def drive(args: argparse.Namespace) -> None:
 
         ticks = int(args.duration * args.rate)
         cpu_start, wall_start = _cpu_seconds(pid), time.monotonic()
+        client_start = [sum(_cpu_seconds(c.pid)) for c in clients]
         slips: list[float] = []
         for i in range(ticks):
             due = wall_start + i / args.rate
@@ -259,14 +286,30 @@ async def drive(args: argparse.Namespace) -> None:
                 ),
             )
         await asyncio.sleep(2.0)  # the tail of the deliveries
-        cpu = (_cpu_seconds(pid) - cpu_start) / (time.monotonic() - wall_start)
+
+        elapsed = time.monotonic() - wall_start
+        cpu_end = _cpu_seconds(pid)
+        client_cpu = (
+            sum(
+                sum(_cpu_seconds(c.pid)) - start
+                for c, start in zip(clients, client_start, strict=True)
+            )
+            / elapsed
+        )
+        user = (cpu_end[0] - cpu_start[0]) / elapsed
+        system = (cpu_end[1] - cpu_start[1]) / elapsed
 
         cut = disorder = frames = 0
         for c in clients:
-            assert c.stdin is not None and c.stdout is not None
+            assert c.stdin is not None
+            assert c.stdout is not None
             c.stdin.close()
             parts = (await c.stdout.readline()).decode().split()
-            cut, disorder, frames = cut + int(parts[1]), disorder + int(parts[2]), frames + int(parts[3])
+            cut, disorder, frames = (
+                cut + int(parts[1]),
+                disorder + int(parts[2]),
+                frames + int(parts[3]),
+            )
             await c.wait()
         latencies = array("d")
         for out in outs:
@@ -286,7 +329,9 @@ async def drive(args: argparse.Namespace) -> None:
             f"p99 {_percentile(ordered, 0.99) * 1000:.1f} ms, "
             f"max {(ordered[-1] if ordered else float('nan')) * 1000:.1f} ms",
             f"  publisher tick slip: max {max(slips) * 1000:.1f} ms",
-            f"  server CPU during broadcast: {cpu * 100:.0f}% of one core",
+            f"  server CPU during broadcast: {(user + system) * 100:.0f}% of one core "
+            f"(user {user * 100:.0f}%, system {system * 100:.0f}%); "
+            f"viewer processes {client_cpu * 100:.0f}% (same 2 cores)",
             f"  server memory: {rss_before / 2**20:.0f} MiB idle -> "
             f"{rss_after / 2**20:.0f} MiB with viewers = "
             f"{(rss_after - rss_before) / args.viewers / 1024:.1f} KiB per connection",

@@ -194,8 +194,19 @@ export class ShowChannel {
     const since = this.lastId ? `?since=${this.lastId}` : "";
     const es = new EventSource(`/sse/shows/${this.showId}${since}`);
     this.sse = es;
-    es.onopen = () => this.handlers.onStatus?.("open", "sse");
-    es.onerror = () => this.handlers.onStatus?.("reconnecting", "sse");
+    es.onopen = () => {
+      this.attempt = 0;
+      this.handlers.onStatus?.("open", "sse");
+    };
+    es.onerror = () => {
+      this.handlers.onStatus?.("reconnecting", "sse");
+      if (es.readyState !== EventSource.CLOSED || this.sse !== es) return;
+      // EventSource gives up on an HTTP error: start over later, WebSocket first again.
+      es.close();
+      this.sse = null;
+      this.wsFailures = 0;
+      this.timer = setTimeout(() => this.connect(), backoffMs(this.attempt++));
+    };
     es.addEventListener("hello", (msg) => {
       const frame = parseFrame((msg as MessageEvent<string>).data);
       if (frame.kind === "control") this.onFrame(frame);

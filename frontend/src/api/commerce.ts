@@ -1,11 +1,15 @@
 // Holds, orders, sales, queue and raffle: the buying side of commerce.
-import type { Hold, Order, QueueTicket, RaffleEntry, ShowSales } from "./contracts";
+import type { QueueTicket, RaffleEntry } from "./contracts";
 import { request } from "./http";
+import type { CheckoutIn, Hold, HoldIn, Order, ShowSales } from "./types";
 
-export function createHold(productId: number, quantity: number): Promise<Hold> {
+/** Reserves units; the key makes a retried tap (flaky network) reserve only once. */
+export function createHold(productId: number, quantity: number, idempotencyKey?: string): Promise<Hold> {
+  const body: HoldIn = { quantity };
   return request<Hold>(`/api/v1/products/${productId}/holds`, {
     method: "POST",
-    body: { quantity },
+    body,
+    headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {},
   });
 }
 
@@ -21,7 +25,7 @@ export function listHolds(): Promise<Hold[]> {
 export function checkout(holdId: string, idempotencyKey: string): Promise<Order> {
   return request<Order>("/api/v1/orders", {
     method: "POST",
-    body: { hold_id: holdId, payment: { provider: "manual" } },
+    body: { hold_id: holdId, payment: { provider: "manual" } } satisfies CheckoutIn,
     headers: { "idempotency-key": idempotencyKey },
   });
 }
@@ -32,6 +36,11 @@ export function listOrders(): Promise<Order[]> {
 
 export function showSales(showId: number): Promise<ShowSales> {
   return request<ShowSales>(`/api/v1/shows/${showId}/sales`);
+}
+
+/** The show's orders, newest first (its host). */
+export function showOrders(showId: number): Promise<Order[]> {
+  return request<Order[]>(`/api/v1/shows/${showId}/orders`);
 }
 
 export function joinQueue(productId: number): Promise<QueueTicket> {

@@ -1,49 +1,6 @@
-// Shapes of endpoints and events that the API does not publish in its OpenAPI document yet.
+// Shapes of endpoints and events that the APIs do not publish in their OpenAPI documents (yet).
 // Each one follows the agreed contract; when the backend publishes it, `npm run gen:api` brings the
 // generated type and the alias here is replaced by one in types.ts.
-
-// -- commerce: holds and orders (POST /api/v1/products/{id}/holds, POST /api/v1/orders) ---------
-
-export interface HoldIn {
-  quantity: number;
-}
-
-export interface Hold {
-  hold_id: string;
-  product_id: number;
-  quantity: number;
-  expires_at: string; // RFC 3339
-}
-
-export interface OrderIn {
-  hold_id: string;
-  payment: { provider: "manual" };
-}
-
-export interface Order {
-  id: number | string;
-  product_id: number;
-  quantity: number;
-  status: string;
-  created_at: string;
-  hold_id?: string;
-  total_minor?: number;
-  currency?: string;
-  payment?: { provider: string; status?: string; instructions?: string };
-}
-
-/** GET /api/v1/shows/{id}/sales: what the host sees while selling. */
-export interface ShowSales {
-  show_id: number;
-  products: Array<{
-    product_id: number;
-    available: number;
-    held: number;
-    sold: number;
-    revenue_minor?: number;
-  }>;
-  orders?: Order[];
-}
 
 // -- commerce: queue and raffle modes (later) ----------------------------------------------------
 

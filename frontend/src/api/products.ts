@@ -21,13 +21,7 @@ export function deleteProduct(id: number): Promise<void> {
   return request<void>(`/api/v1/products/${id}`, { method: "DELETE" });
 }
 
-/**
- * Opens or closes a product's sale (its host). Contract: `PATCH /api/v1/products/{id}` with
- * `{sale_open}`; until the API accepts that field this answers 400 `invalid_input`.
- */
+/** Opens or closes a product's sale (its host). */
 export function setSaleOpen(id: number, open: boolean): Promise<Product> {
-  return request<Product>(`/api/v1/products/${id}`, {
-    method: "PATCH",
-    body: { sale_open: open } as ProductPatch,
-  });
+  return request<Product>(`/api/v1/products/${id}/sale/${open ? "open" : "close"}`, { method: "POST" });
 }

@@ -69,6 +69,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My live holds with the time left */
+        get: operations["ApiV1HoldsMine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds/{hold_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Give a hold back */
+        delete: operations["ApiV1HoldsHoldIdRelease"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -80,6 +114,92 @@ export interface paths {
         get: operations["ApiV1MeMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My orders, newest first */
+        get: operations["ApiV1OrdersMine"];
+        put?: never;
+        /** Check out a hold (Idempotency-Key required) */
+        post: operations["ApiV1OrdersCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order (its buyer, the show's host or an admin) */
+        get: operations["ApiV1OrdersOrderIdRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an order (buyer before fulfilment, or the host); the units return */
+        post: operations["ApiV1OrdersOrderIdCancelCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/fulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an order as sent or handed over (the host) */
+        post: operations["ApiV1OrdersOrderIdFulfilledFulfilled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a manual payment as received (the host) */
+        post: operations["ApiV1OrdersOrderIdPaidPaid"];
         delete?: never;
         options?: never;
         head?: never;
@@ -103,6 +223,57 @@ export interface paths {
         head?: never;
         /** Change a product (its show's host) */
         patch: operations["ApiV1ProductsProductIdUpdate"];
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold units of a product (the first step of buying) */
+        post: operations["ApiV1ProductsProductIdHoldsPlace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/sale/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the sale of a product (its host); live holds may still check out */
+        post: operations["ApiV1ProductsProductIdSaleCloseCloseSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/sale/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the sale of a product (its host) */
+        post: operations["ApiV1ProductsProductIdSaleOpenOpenSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/shows": {
@@ -315,6 +486,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shows/{show_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders of a show (its host) */
+        get: operations["ApiV1ShowsShowIdOrdersShowOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shows/{show_id}/products": {
         parameters: {
             query?: never;
@@ -327,6 +515,23 @@ export interface paths {
         put?: never;
         /** Add a product to a show (its host) */
         post: operations["ApiV1ShowsShowIdProductsAdd"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales of a show: units sold, revenue, live holds, sold-out times (its host) */
+        get: operations["ApiV1ShowsShowIdSalesShowSales"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -409,6 +614,11 @@ export interface components {
         ChatSettingsOut: {
             slow_mode_seconds: number;
         };
+        /** CheckoutIn */
+        CheckoutIn: {
+            hold_id: string;
+            payment?: components["schemas"]["PaymentIn"];
+        };
         /** HighlightOut */
         HighlightOut: {
             /** Format: date-time */
@@ -427,6 +637,21 @@ export interface components {
             captured_at?: string | null;
             product_id: number;
         };
+        /** HoldIn */
+        HoldIn: {
+            /** @default 1 */
+            quantity?: number;
+        };
+        /** HoldOut */
+        HoldOut: {
+            /** Format: date-time */
+            expires_at: string;
+            hold_id: string;
+            product_id: number;
+            quantity: number;
+            seconds_left: number;
+            status: string;
+        };
         /** LoginIn */
         LoginIn: {
             /** @description An email address. */
@@ -436,6 +661,33 @@ export interface components {
         /** ModeratorsOut */
         ModeratorsOut: {
             user_ids: number[];
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            hold_id: string;
+            id: number;
+            payment_provider: string;
+            payment_reference: string | null;
+            product_id: number;
+            quantity: number;
+            show_id: number;
+            /** @enum {string} */
+            status: "pending_payment" | "paid" | "fulfilled" | "cancelled";
+            total_minor: number;
+            unit_price_minor: number;
+            /** Format: date-time */
+            updated_at: string;
+            user_id: number;
+        };
+        /** PaymentIn */
+        PaymentIn: {
+            /** @default  */
+            note?: string;
+            /** @default manual */
+            provider?: string;
         };
         /** ProductIn */
         ProductIn: {
@@ -492,6 +744,21 @@ export interface components {
             sku?: string;
             stock?: number;
             title?: string;
+        };
+        /** ProductSales */
+        ProductSales: {
+            available: number;
+            currency: string;
+            held: number;
+            orders: number;
+            product_id: number;
+            revenue_minor: number;
+            sale_open: boolean;
+            sku: string;
+            sold: number;
+            sold_out_at: string[];
+            stock: number;
+            title: string;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -558,6 +825,16 @@ export interface components {
             description?: string;
             scheduled_at?: string | null;
             title?: string;
+        };
+        /** ShowSales */
+        ShowSales: {
+            holds_live: number;
+            products: components["schemas"]["ProductSales"][];
+            revenue_minor: {
+                [key: string]: number;
+            };
+            show_id: number;
+            units_sold: number;
         };
         /**
          * ShowStatus
@@ -763,6 +1040,62 @@ export interface operations {
             };
         };
     };
+    ApiV1HoldsMine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"][];
+                };
+            };
+        };
+    };
+    ApiV1HoldsHoldIdRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hold's id. */
+                hold_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1MeMe: {
         parameters: {
             query?: never;
@@ -779,6 +1112,220 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    ApiV1OrdersMine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"][];
+                };
+            };
+        };
+    };
+    ApiV1OrdersCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (8-128 letters, digits, _-:.) that makes retries safe: the same key gives the same result. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1OrdersOrderIdRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1OrdersOrderIdCancelCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1OrdersOrderIdFulfilledFulfilled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1OrdersOrderIdPaidPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };
@@ -872,6 +1419,127 @@ export interface operations {
                 "application/json": components["schemas"]["ProductPatch"];
             };
         };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdHoldsPlace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (8-128 letters, digits, _-:.) that makes retries safe: the same key gives the same result. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdSaleCloseCloseSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdSaleOpenOpenSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -1594,6 +2262,44 @@ export interface operations {
             };
         };
     };
+    ApiV1ShowsShowIdOrdersShowOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The show's id. */
+                show_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1ShowsShowIdProductsList: {
         parameters: {
             query?: never;
@@ -1655,6 +2361,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ShowsShowIdSalesShowSales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The show's id. */
+                show_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShowSales"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -27,3 +27,10 @@ export type ChatMessage = Schemas["ChatMessageOut"];
 export type ChatHistory = Schemas["ChatHistoryOut"];
 export type ChatSettings = Schemas["ChatSettingsOut"];
 export type RestrictionIn = Schemas["RestrictionRequest"];
+
+export type HoldIn = Schemas["HoldIn"];
+export type Hold = Schemas["HoldOut"];
+export type CheckoutIn = Schemas["CheckoutIn"];
+export type Order = Schemas["OrderOut"];
+export type ShowSales = Schemas["ShowSales"];
+export type ProductSales = Schemas["ProductSales"];

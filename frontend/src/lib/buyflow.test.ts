@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Hold } from "../api/contracts";
+import type { Hold, Order } from "../api/types";
 import { buyButton, buyReducer, type BuyState } from "./buyflow";
 import { explainCode } from "./errors";
 
-const hold: Hold = { hold_id: "h1", product_id: 3, quantity: 1, expires_at: "2026-03-01T18:10:00Z" };
+const hold: Hold = {
+  hold_id: "h1", product_id: 3, quantity: 1, status: "active", expires_at: "2026-03-01T18:10:00Z", seconds_left: 600,
+};
 const product = { available: 5, sale_open: true, sale_mode: "open" };
 
 describe("buy flow", () => {
@@ -15,7 +17,7 @@ describe("buy flow", () => {
     expect(s.step).toBe("held");
     s = buyReducer(s, { type: "pay" });
     expect(s).toMatchObject({ step: "paying", idempotencyKey: "k1" });
-    s = buyReducer(s, { type: "paid", order: { id: 9, product_id: 3, quantity: 1, status: "confirmed", created_at: "" } });
+    s = buyReducer(s, { type: "paid", order: { id: 9, product_id: 3, quantity: 1, status: "pending_payment" } as Order });
     expect(s.step).toBe("confirmed");
   });
 

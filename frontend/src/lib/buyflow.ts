@@ -1,6 +1,7 @@
 // The buy flow as a state machine: one tap reserves (a hold with a countdown), checkout turns the
 // hold into an order with the manual payment provider, and every failure says what to do next.
-import type { Hold, Order, QueueTicket, RaffleEntry } from "../api/contracts";
+import type { QueueTicket, RaffleEntry } from "../api/contracts";
+import type { Hold, Order } from "../api/types";
 import type { Explained } from "./errors";
 
 export type BuyState =

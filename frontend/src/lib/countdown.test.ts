@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { approximateWait, formatCountdown, fractionLeft, remainingMs, spokenCountdown } from "./countdown";
+import {
+  approximateWait,
+  formatCountdown,
+  fractionLeft,
+  holdDeadline,
+  remainingMs,
+  spokenCountdown,
+} from "./countdown";
 
 describe("hold countdown", () => {
   const now = Date.parse("2026-03-01T18:00:00Z");
@@ -11,6 +18,13 @@ describe("hold countdown", () => {
   it("corrects for a device clock that is behind the server", () => {
     // The server is 30 s ahead of this phone: 30 s of the hold are already gone.
     expect(remainingMs("2026-03-01T18:10:00Z", now, 30_000)).toBe(570_000);
+  });
+
+  it("prefers the server's seconds_left, which a wrong device clock cannot skew", () => {
+    const hold = { expires_at: "2026-03-01T18:10:00Z", seconds_left: 599 };
+    expect(holdDeadline(hold, now)).toBe(now + 599_000);
+    expect(holdDeadline({ expires_at: "2026-03-01T18:10:00Z" }, now, 30_000)).toBe(now + 570_000);
+    expect(remainingMs(holdDeadline(hold, now), now + 1_000)).toBe(598_000);
   });
 
   it("never goes below zero", () => {

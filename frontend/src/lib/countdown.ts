@@ -11,6 +11,19 @@ export function remainingMs(deadline: string | number, now: number, clockOffsetM
   return Math.max(0, end - (now + clockOffsetMs));
 }
 
+/**
+ * When a hold ends, on this device's clock. The server's `seconds_left` counted from when the answer
+ * arrived is immune to a wrong device clock; `expires_at` (server clock) is the fallback.
+ */
+export function holdDeadline(
+  hold: { expires_at: string; seconds_left?: number },
+  receivedAt: number,
+  clockOffsetMs = 0,
+): number {
+  if (typeof hold.seconds_left === "number") return receivedAt + hold.seconds_left * 1000;
+  return Date.parse(hold.expires_at) - clockOffsetMs;
+}
+
 /** "9:05", "0:07", "1:02:03"; rounds up so the display reaches 0:00 only when time is up. */
 export function formatCountdown(ms: number): string {
   const total = Math.max(0, Math.ceil(ms / 1000));

@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
-import type { ServerControl, ShowSales } from "../api/contracts";
-import { showSales } from "../api/commerce";
+import type { ServerControl } from "../api/contracts";
+import { showOrders, showSales } from "../api/commerce";
 import { deleteChatMessage, restrictUser, setSlowMode } from "../api/edge";
-import { ApiError } from "../api/http";
 import { endShow, rotateStreamKey } from "../api/shows";
-import type { Show } from "../api/types";
+import type { Order, Product, Show, ShowSales } from "../api/types";
 import { explain } from "../lib/errors";
 import { formatPrice } from "../lib/money";
 import { Link } from "../ui/Link";
@@ -17,7 +16,7 @@ import { Products } from "./Products";
 
 export function ShowStudio({ showId, onShowChanged }: { showId: number; onShowChanged: (s: Show) => void }) {
   const [control, setControl] = useState<ServerControl | null>(null);
-  const { state, reload, patchProduct, removeProduct, channel } = useShow(showId, { onControl: setControl });
+  const { state, reload, patchProduct, removeProduct, applyCounts, channel } = useShow(showId, { onControl: setControl });
   const { show, products } = state;
   const [highlighted, setHighlighted] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -78,7 +77,7 @@ export function ShowStudio({ showId, onShowChanged }: { showId: number; onShowCh
             onRemoved={removeProduct}
             onHighlighted={setHighlighted}
           />
-          <Sales showId={show.id} products={products} />
+          <Sales showId={show.id} products={products} onCounts={applyCounts} />
           <Moderation
             showId={show.id}
             lines={state.chat}
@@ -127,66 +126,82 @@ function StreamKeyBox({ show, onRotated }: { show: Show; onRotated: () => void }
   );
 }
 
-function Sales({ showId, products }: { showId: number; products: { id: number; title: string; sold: number; held: number; price_minor: number; currency: string }[] }) {
+function Sales({
+  showId,
+  products,
+  onCounts,
+}: {
+  showId: number;
+  products: Product[];
+  onCounts: (counts: ShowSales["products"]) => void;
+}) {
   const [sales, setSales] = useState<ShowSales | null>(null);
-  const [unavailable, setUnavailable] = useState(false);
+  const [orders, setOrders] = useState<Order[]>([]);
 
+  // Polled, and refreshed at once when stock moves (a hold or an order changes the counts).
+  const stockKey = products.map((p) => `${p.id}:${p.held}:${p.sold}`).join(",");
   const load = useCallback(() => {
-    showSales(showId).then(
-      (s) => {
-        setSales(s);
-        setUnavailable(false);
-      },
-      (err) => {
-        if (err instanceof ApiError && (err.status === 404 || err.status === 405)) setUnavailable(true);
-      },
-    );
-  }, [showId]);
+    showSales(showId).then((report) => {
+      setSales(report);
+      onCounts(report.products);
+    }, () => undefined);
+    showOrders(showId).then(setOrders, () => undefined);
+  }, [showId, onCounts]);
 
   useEffect(() => {
     load();
     const t = setInterval(load, 5000);
     return () => clearInterval(t);
-  }, [load]);
+  }, [load, stockKey]);
 
-  // Live counts come with stock events; the sales endpoint adds orders and revenue.
-  const sold = products.reduce((n, p) => n + p.sold, 0);
-  const held = products.reduce((n, p) => n + p.held, 0);
-  const currency = products[0]?.currency ?? "EUR";
-  const revenue = products.reduce((n, p) => n + p.sold * p.price_minor, 0);
+  const title = (id: number) => products.find((p) => p.id === id)?.title ?? `Product ${id}`;
+  const revenue = Object.entries(sales?.revenue_minor ?? {});
   return (
     <section className="card" aria-labelledby="sales-title">
       <h2 id="sales-title">Sales</h2>
       <dl className="stats">
         <div>
           <dt>Sold</dt>
-          <dd data-testid="sales-sold">{sold}</dd>
+          <dd data-testid="sales-sold">{sales?.units_sold ?? products.reduce((n, p) => n + p.sold, 0)}</dd>
         </div>
         <div>
           <dt>In carts</dt>
-          <dd data-testid="sales-held">{held}</dd>
+          <dd data-testid="sales-held">{sales?.holds_live ?? products.reduce((n, p) => n + p.held, 0)}</dd>
         </div>
         <div>
           <dt>Revenue</dt>
-          <dd>{formatPrice(revenue, currency)}</dd>
+          <dd>
+            {revenue.length
+              ? revenue.map(([currency, minor]) => formatPrice(minor, currency)).join(" + ")
+              : "—"}
+          </dd>
         </div>
       </dl>
-      {sales?.orders?.length ? (
-        <ol className="orders" aria-label="Latest orders">
-          {sales.orders.slice(0, 10).map((o) => (
-            <li key={String(o.id)} className="small">
-              <span className="mono">#{String(o.id)}</span>{" "}
-              {o.quantity} × {products.find((p) => p.id === o.product_id)?.title ?? `product ${o.product_id}`}
-              <span className="muted"> · {new Date(o.created_at).toLocaleTimeString()}</span>
+      {orders.length ? (
+        <ol className="orders" aria-label="Latest orders" data-testid="orders">
+          {orders.slice(0, 12).map((o) => (
+            <li key={o.id} className="small">
+              <span className="mono">#{o.id}</span> {o.quantity} × {title(o.product_id)} ·{" "}
+              {formatPrice(o.total_minor, o.currency)}
+              <span className="muted">
+                {" "}· {ORDER_STATUS[o.status] ?? o.status} · {new Date(o.created_at).toLocaleTimeString()}
+              </span>
             </li>
           ))}
         </ol>
       ) : (
-        <p className="small muted">{unavailable ? "Order details appear here once checkout is enabled on the server." : "No orders yet."}</p>
+        <p className="small muted">No orders yet.</p>
       )}
     </section>
   );
 }
+
+const ORDER_STATUS: Record<string, string> = {
+  pending_payment: "awaiting payment",
+  paid: "paid",
+  fulfilled: "shipped",
+  cancelled: "cancelled",
+};
 
 function Moderation({
   showId,

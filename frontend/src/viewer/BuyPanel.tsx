@@ -1,7 +1,6 @@
 // One tap to reserve, a visible countdown while the item is held, checkout with the manual
 // payment provider, and a confirmation. Queue and raffle modes show the line and the entry.
 import { useCallback, useEffect, useReducer, useState } from "react";
-import type { Hold } from "../api/contracts";
 import {
   checkout,
   createHold,
@@ -12,10 +11,17 @@ import {
   raffleStatus,
   releaseHold,
 } from "../api/commerce";
-import type { Product } from "../api/types";
+import type { Hold, Product } from "../api/types";
 import { useSession } from "../app/useSession";
 import { buyButton, buyReducer } from "../lib/buyflow";
-import { approximateWait, formatCountdown, fractionLeft, remainingMs, spokenCountdown } from "../lib/countdown";
+import {
+  approximateWait,
+  formatCountdown,
+  fractionLeft,
+  holdDeadline,
+  remainingMs,
+  spokenCountdown,
+} from "../lib/countdown";
 import { explain } from "../lib/errors";
 import { newIdempotencyKey } from "../lib/ids";
 import { formatPrice } from "../lib/money";
@@ -49,7 +55,7 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
       } else if (product.sale_mode === "raffle") {
         dispatch({ type: "entered", entry: await enterRaffle(product.id) });
       } else {
-        reserved(await createHold(product.id, quantity));
+        reserved(await createHold(product.id, quantity, newIdempotencyKey()));
       }
     } catch (err) {
       dispatch({ type: "failed", error: explain(err), now: Date.now() });
@@ -77,7 +83,7 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
   // The hold runs out: its stock goes back on sale.
   const holdLeft =
     state.step === "held" || state.step === "paying"
-      ? remainingMs(state.hold.expires_at, now, clockOffsetMs)
+      ? remainingMs(holdDeadline(state.hold, state.heldAt, clockOffsetMs), now)
       : null;
   useEffect(() => {
     if (state.step === "held" && holdLeft === 0) dispatch({ type: "expired" });
@@ -178,8 +184,11 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
           <IconCheck /> <strong>Order placed</strong>
         </p>
         <p className="small muted">
-          Order {String(state.order.id)} · {state.order.quantity} × {product.title}.{" "}
-          {state.order.payment?.instructions ?? "The host will send you payment details."}
+          Order #{state.order.id} · {state.order.quantity} × {product.title} ·{" "}
+          {formatPrice(state.order.total_minor, state.order.currency)}.{" "}
+          {state.order.status === "pending_payment"
+            ? "The host will send you payment details."
+            : "Thank you!"}
         </p>
         <button type="button" className="btn btn-ghost btn-sm" onClick={() => dispatch({ type: "reset" })}>
           Done

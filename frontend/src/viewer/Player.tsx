@@ -237,7 +237,7 @@ export const Player = forwardRef<PlayerHandle, PlayerProps>(function Player(
           {state === "unsupported" && <p>This browser cannot play the video. Try a current Chrome, Firefox or Safari.</p>}
         </div>
       )}
-      {live && (
+      {live && (state === "playing" || state === "stalled") && (
         <div className="player-live">
           <button
             type="button"

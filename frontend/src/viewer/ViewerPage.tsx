@@ -89,7 +89,7 @@ export function ViewerPage({ showId }: { showId: number }) {
                   <IconEye size={16} /> {state.viewers}
                 </span>
               )}
-              {state.channel === "reconnecting" && <span className="small muted">Reconnecting…</span>}
+              {state.channel === "reconnecting" && <span className="small muted">Live updates reconnecting…</span>}
             </div>
             {show?.description && <p className="muted">{show.description}</p>}
           </div>

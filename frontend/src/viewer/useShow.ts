@@ -129,6 +129,37 @@ export function useShow(showId: number | null, handlers: {
     });
   }, []);
 
+  /** Counts from the sales report (host), for when stock events are late or missing. */
+  const applyCounts = useCallback(
+    (counts: Array<{ product_id: number; available: number; held: number; sold: number; stock: number }>) => {
+      const byId = new Map(counts.map((c) => [c.product_id, c]));
+      setState((s) => ({
+        ...s,
+        products: s.products.map((p) => {
+          const c = byId.get(p.id);
+          return c && (c.available !== p.available || c.held !== p.held || c.sold !== p.sold || c.stock !== p.stock)
+            ? { ...p, available: c.available, held: c.held, sold: c.sold, stock: c.stock }
+            : p;
+        }),
+      }));
+    },
+    [],
+  );
+
+  // Without a live channel (edge unreachable, a proxy that drops WebSockets and SSE), stock is
+  // polled so the rail never shows stale availability for long.
+  const channelOpen = state.channel === "open";
+  useEffect(() => {
+    if (showId == null || channelOpen) return;
+    const t = setInterval(() => {
+      listProducts(showId).then(
+        (products) => setState((s) => ({ ...s, products, stockVersions: {} })),
+        () => undefined,
+      );
+    }, 5000);
+    return () => clearInterval(t);
+  }, [showId, channelOpen]);
+
   const removeProduct = useCallback((id: number) => {
     setState((s) => ({ ...s, products: s.products.filter((p) => p.id !== id) }));
   }, []);
@@ -191,5 +222,5 @@ export function useShow(showId: number | null, handlers: {
     };
   }, [showId, reload]);
 
-  return { state, reload, addHighlights, patchProduct, removeProduct, channel: channelRef };
+  return { state, reload, addHighlights, patchProduct, removeProduct, applyCounts, channel: channelRef };
 }

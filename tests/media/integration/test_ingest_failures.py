@@ -44,7 +44,7 @@ async def test_wrong_or_missing_key_is_refused_before_any_media(
     before = ingest_bytes(server)
     started = time.monotonic()
     publisher = await start_publisher(server.rtmp_url(key), seconds=3.0)
-    code, stderr = await finish(publisher)
+    code, _ = await finish(publisher)
     assert code != 0
     assert time.monotonic() - started < 3.0  # refused at publish, not after streaming
     assert ingest_bytes(server) == before
@@ -135,7 +135,8 @@ async def test_publisher_vanishing_mid_part_then_returning(media_server: MediaSe
     assert segments[resumed].program_date_time > segments[resumed - 1].program_date_time
     assert segments[resumed].parts[0].independent == "YES"
     # Both sides of the discontinuity decode.
-    for init_uri, segment in (("init0.mp4", segments[resumed - 1]), ("init1.mp4", segments[resumed])):
+    sides = (("init0.mp4", segments[resumed - 1]), ("init1.mp4", segments[resumed]))
+    for init_uri, segment in sides:
         init = (await server.http.get(f"/hls/{show}/{init_uri}")).content
         data = (await server.http.get(f"/hls/{show}/{segment.uri}")).content
         decoded = decode(init + data)
