@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 # Real parts the tests drive (Debian packages; installed only when missing).
-scripts/ensure-debian-packages.sh ffmpeg nginx-light openssl
+scripts/ensure-debian-packages.sh ffmpeg nginx libnginx-mod-stream openssl prometheus python3-apt redis-server chromium
 scripts/lint.sh
 
 services_env="$(mktemp)"
