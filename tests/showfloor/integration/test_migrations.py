@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 import commerce.adapters.tables  # noqa: F401  (registers the tables on the metadata)
+import edge.tables  # noqa: F401
 from showfloor.db import create_engine, metadata
 from showfloor.migrate import downgrade, upgrade
 from tests.support.services import fresh_postgres_database
