@@ -16,6 +16,7 @@ import msgspec
 
 if TYPE_CHECKING:
     from commerce.domain.inventory import Counts
+    from showfloor.web import Resources
 
 logger = logging.getLogger("showfloor.commerce.stock_events")
 
@@ -85,8 +86,15 @@ class CoalescingStockEvents:
 class EdgeBusSink:
     """Publishes stock changes on the shows' real-time channels through the edge event bus."""
 
-    def __init__(self, resources: object) -> None:
+    def __init__(self, resources: Resources) -> None:
         self._resources = resources
 
     async def publish_stock(self, events: list[StockChanged]) -> None:
-        logger.debug("stock_changed", extra={"events": len(events)})
+        from edge.bus import shared_event_bus
+        from edge.events import StockEvent
+
+        bus = shared_event_bus(self._resources)
+        for event in events:
+            await bus.publish(event.show_id, StockEvent(
+                product_id=event.product_id, available=event.available, held=event.held,
+                sold=event.sold, version=event.version))
