@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from commerce.auth.tokens import AccessTokens
 from edge.api import ShowEdgeController
-from edge.bus import SHARED_BUS_KEY, EventBus, open_event_bus
+from edge.bus import shared_event_bus
 from edge.channels import show_events, show_socket
 from edge.metrics import EdgeMetrics
 from edge.presence import (
@@ -35,11 +35,11 @@ from edge.services import (
     ShowDirectory,
     ViewerPresence,
 )
-from edge.streamclock import HttpStreamClock, NoStreamClock, StreamClock, internal_token
+from edge.streamclock import HttpStreamClock, NoStreamClock, StreamClock
 from showfloor.web import Component, Resources, build_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from litestar import Litestar
 
@@ -58,27 +58,25 @@ def edge_component(
     edge_settings: EdgeSettings,
     *,
     stream_clock: StreamClock | None = None,
+    stream_clock_factory: Callable[[Resources], StreamClock] | None = None,
 ) -> Component:
     """The edge routes and services.
 
-    ``stream_clock`` is media's mapping in the embedded mode (its in-process service); without
-    it edge calls media over HTTP at ``SHOWFLOOR_MEDIA_INTERNAL_URL``, and without that
+    ``stream_clock`` (or ``stream_clock_factory``, given the app's resources) is media's mapping
+    in the embedded mode (its in-process service); without it edge calls media over HTTP at
+    ``SHOWFLOOR_MEDIA_INTERNAL_URL``, and without that
     highlights are refused (``stream_time_unknown``).
     """
 
     @asynccontextmanager
     async def lifespan(resources: Resources) -> AsyncIterator[None]:
         metrics = EdgeMetrics(resources.registry)
-        bus = resources.services.get(SHARED_BUS_KEY)
-        if not isinstance(bus, EventBus):
-            bus = open_event_bus(
-                settings,
-                resources.redis,
-                backlog=edge_settings.backlog,
-                retention_seconds=edge_settings.retention_seconds,
-                feed_linger_seconds=edge_settings.feed_linger_seconds,
-            )
-            resources.services[SHARED_BUS_KEY] = bus
+        bus = shared_event_bus(
+            resources,
+            backlog=edge_settings.backlog,
+            retention_seconds=edge_settings.retention_seconds,
+            feed_linger_seconds=edge_settings.feed_linger_seconds,
+        )
         counts: ViewerCounts
         host_clocks: HostClocks
         limiter: RateLimiter
@@ -97,10 +95,12 @@ def edge_component(
         clock: StreamClock
         if stream_clock is not None:
             clock = stream_clock
+        elif stream_clock_factory is not None:
+            clock = stream_clock_factory(resources)
         elif edge_settings.media_internal_url:
             clock = http_clock = HttpStreamClock(
                 edge_settings.media_internal_url,
-                internal_token(settings.auth.jwt_secret, "media"),
+                settings.auth.jwt_secret,
                 timeout=edge_settings.media_timeout_seconds,
             )
         else:
@@ -140,7 +140,6 @@ def edge_component(
                 await ticker
             with contextlib.suppress(Exception):
                 await presence.withdraw()
-            await bus.aclose()
             if http_clock is not None:
                 await http_clock.aclose()
             resources.services.pop(SERVICE_KEY, None)

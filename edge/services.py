@@ -466,6 +466,10 @@ class HighlightService:
                 raise HighlightRejected(
                     503, "media_unavailable", f"Media did not add the highlight: {exc}"
                 ) from exc
+            if isinstance(exc, LookupError):
+                raise HighlightRejected(
+                    409, "stream_time_unknown", "The show's stream ended before the highlight."
+                ) from exc
             raise
         event_id = await self._bus.publish(
             show.id,

@@ -20,8 +20,6 @@ Both carry ``Authorization: Bearer <internal_token(jwt_secret, "media")>``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -29,6 +27,7 @@ import httpx
 import msgspec
 
 from edge.domain.timeline import HIGHLIGHT_CLASS
+from showfloor.internal import internal_token
 
 
 @runtime_checkable
@@ -42,20 +41,13 @@ class StreamClock(Protocol):
         self, show_id: int, highlight_id: str, product_id: int, start: datetime
     ) -> None:
         """Add ``EXT-X-DATERANGE`` (``CLASS="com.showfloor.highlight"``, ``X-PRODUCT-ID``,
-        ``START-DATE``) to the show's live playlist, ending the previous highlight there."""
+        ``START-DATE``) to the show's live playlist, ending the previous highlight there.
+        Raises ``LookupError`` when the show no longer streams."""
         ...
 
 
 class StreamClockUnavailable(Exception):
     """Media could not be reached or refused the request."""
-
-
-def internal_token(secret: str, audience: str) -> str:
-    """A bearer token for calls between showfloor apps, derived from the shared JWT secret so
-    that no other secret has to be distributed."""
-    return hmac.new(
-        secret.encode(), f"showfloor-internal:{audience}".encode(), hashlib.sha256
-    ).hexdigest()
 
 
 class _ClockReply(msgspec.Struct):
@@ -70,7 +62,8 @@ class _DateRange(msgspec.Struct):
 
 
 class HttpStreamClock:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 2.0) -> None:
+    def __init__(self, base_url: str, secret: str, *, timeout: float = 2.0) -> None:
+        token = internal_token(secret, "media")
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
@@ -105,6 +98,8 @@ class HttpStreamClock:
             )
         except httpx.HTTPError as exc:
             raise StreamClockUnavailable(str(exc)) from exc
+        if response.status_code in (404, 409):
+            raise LookupError(f"show {show_id} no longer streams")
         if response.status_code not in (200, 201, 204):
             raise StreamClockUnavailable(f"media answered {response.status_code}")
 

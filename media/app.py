@@ -6,12 +6,14 @@ import asyncio
 import logging
 import re
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from litestar import Litestar, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
+from edge.announce import announce_show_status
+from media import internal_api
 from media.llhls.blocking import (
     InvalidBlockingRequest,
     PlaylistRequest,
@@ -21,12 +23,14 @@ from media.llhls.blocking import (
 from media.llhls.recorder import is_media_name
 from media.metrics import MediaMetrics
 from media.service import MediaService
+from media.show_status import AnnouncingShowDirectory
 from media.sql_showdirectory import SqlShowDirectory
 from showfloor.problems import ProblemError
 from showfloor.web import Component, Resources, build_app
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
+    from datetime import datetime
 
     from media.llhls.packager import LivePackager
     from media.settings import MediaSettings
@@ -225,6 +229,10 @@ def media_component(
             if directory_factory is not None
             else SqlShowDirectory(resources.engine)
         )
+        async def announce(show_id: int, status: Literal["live", "idle"], at: datetime) -> None:
+            await announce_show_status(resources, show_id, status, at)
+
+        directory = AnnouncingShowDirectory(directory, announce)
         service = MediaService(media_settings, directory, MediaMetrics(resources.registry))
         await service.start()
         resources.services["media"] = service
@@ -236,7 +244,7 @@ def media_component(
 
     return Component(
         name="media",
-        route_handlers=[hls_resource, vod_resource],
+        route_handlers=[hls_resource, vod_resource, *internal_api.ROUTES],
         lifespan=lifespan,
         readiness=[("rtmp", _rtmp_ready)],
     )

@@ -60,7 +60,8 @@ class MediaSettings:
         return 3.0 * self.target_duration
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> MediaSettings:
+    def from_env(cls, env: Mapping[str, str], *, var_dir: Path | None = None) -> MediaSettings:
+        """``var_dir``: the deployment's state directory; recordings default to ``media`` in it."""
         def get(key: str, default: _T, parse: Callable[[str], _T]) -> _T:
             raw = env.get(PREFIX + key)
             if raw is None or raw == "":
@@ -78,7 +79,9 @@ class MediaSettings:
         return cls(
             rtmp_host=get("RTMP_HOST", defaults.rtmp_host, str),
             rtmp_port=get("RTMP_PORT", defaults.rtmp_port, _port),
-            media_dir=get("MEDIA_DIR", defaults.media_dir, Path).absolute(),
+            media_dir=get(
+                "MEDIA_DIR", defaults.media_dir if var_dir is None else var_dir / "media", Path
+            ).absolute(),
             part_target=get("MEDIA_PART_TARGET", defaults.part_target, _positive_float),
             target_duration=get("MEDIA_TARGET_DURATION", defaults.target_duration, _positive_int),
             min_segment=get("MEDIA_MIN_SEGMENT", defaults.min_segment, _positive_float),

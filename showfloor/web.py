@@ -57,6 +57,20 @@ class Resources:
     registry: CollectorRegistry
     app_name: str
     services: dict[str, Any] = field(default_factory=dict)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def close_at_shutdown(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run ``close`` after every component has stopped (for something components share,
+        opened by whichever needs it first)."""
+        self._closers.append(close)
+
+    async def close_shared(self) -> None:
+        while self._closers:
+            close = self._closers.pop()
+            try:
+                await close()
+            except Exception:
+                logger.exception("shared_resource_close_failed")
 
     def service(self, name: str) -> Any:
         try:
@@ -190,6 +204,7 @@ def build_app(
             stack.push_async_callback(engine.dispose)
             if redis is not None:
                 stack.push_async_callback(redis.aclose)
+            stack.push_async_callback(resources.close_shared)
             for component in components:
                 if component.lifespan is not None:
                     await stack.enter_async_context(component.lifespan(resources))

@@ -13,7 +13,8 @@ from commerce.api.security import Caller, MaybePrincipal, provide_caller, provid
 from commerce.domain.errors import InvalidValue
 from commerce.domain.shows import ShowStatus, can_see_stream_key
 from commerce.services import catalog
-from showfloor.web import Db
+from edge.announce import announce_show_status
+from showfloor.web import Db, Res
 
 ShowId = Annotated[int, Parameter(ge=1, le=2**62, description="The show's id.")]
 
@@ -74,8 +75,11 @@ class ShowController(Controller):
         return ShowOut.of(show, with_key=True)
 
     @post("/{show_id:int}/end", status_code=200, summary="End a show (final)")
-    async def end(self, show_id: ShowId, caller: Caller, db: Db) -> ShowOut:
-        return ShowOut.of(await catalog.end_show(db, caller, show_id), with_key=True)
+    async def end(self, show_id: ShowId, caller: Caller, db: Db, resources: Res) -> ShowOut:
+        show = await catalog.end_show(db, caller, show_id)
+        # Viewers learn at once; media sees the end on its next poll and finalises the recording.
+        await announce_show_status(resources, show.id, "ended", show.ended_at)
+        return ShowOut.of(show, with_key=True)
 
     @post("/{show_id:int}/stream-key", status_code=200,
           summary="Replace the stream key; the old one stops working")

@@ -30,6 +30,8 @@ from edge.bus.memory import MemoryEventBus
 from edge.bus.redis import RedisEventBus
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from redis.asyncio import Redis
 
     from showfloor.settings import Settings
@@ -78,19 +80,34 @@ def open_event_bus(
     )
 
 
-class _HasResources(Protocol):
+class AppResources(Protocol):
     settings: Settings
     redis: Redis | None
     services: dict[str, Any]
 
+    def close_at_shutdown(self, close: Callable[[], Awaitable[None]]) -> None: ...
 
-def shared_event_bus(resources: _HasResources, *, backlog: int = DEFAULT_BACKLOG) -> EventBus:
-    """The app's one bus, created by the first component that asks for it
-    (``resources.services["edge.bus"]``); the edge component closes it at shutdown."""
+
+def shared_event_bus(
+    resources: AppResources,
+    *,
+    backlog: int = DEFAULT_BACKLOG,
+    retention_seconds: int = DEFAULT_RETENTION_SECONDS,
+    feed_linger_seconds: float = 30.0,
+) -> EventBus:
+    """The app's one bus (``resources.services["edge.bus"]``), opened by the first component
+    that asks for it and closed after every component has stopped."""
     bus = resources.services.get(SHARED_BUS_KEY)
     if bus is None:
-        bus = open_event_bus(resources.settings, resources.redis, backlog=backlog)
+        bus = open_event_bus(
+            resources.settings,
+            resources.redis,
+            backlog=backlog,
+            retention_seconds=retention_seconds,
+            feed_linger_seconds=feed_linger_seconds,
+        )
         resources.services[SHARED_BUS_KEY] = bus
+        resources.close_at_shutdown(bus.aclose)
     if not isinstance(bus, EventBus):
         raise TypeError(f"resources.services[{SHARED_BUS_KEY!r}] is not an EventBus")
     return bus

@@ -57,6 +57,7 @@ if (!env.SHOWFLOOR_E2E_URL) {
   const port = await freePort();
   env.SHOWFLOOR_E2E_URL = `http://127.0.0.1:${port}`;
   env.SHOWFLOOR_VAR_DIR = ownVarDir;
+  env.SHOWFLOOR_RTMP_PORT = String(await freePort());
   server = spawn(showfloor, ["up", "--host", "127.0.0.1", "--port", String(port)], {
     cwd: repo,
     env: { ...env, SHOWFLOOR_LOG_LEVEL: env.SHOWFLOOR_LOG_LEVEL ?? "WARNING" },

@@ -114,10 +114,17 @@ class DateRange:
     duration: float | None = None
     end_date: datetime | None = None
     client_attributes: tuple[tuple[str, str | float], ...] = ()
+    # END-ON-NEXT=YES: the range ends where the next one of its CLASS starts.
+    end_on_next: bool = False
 
     def __post_init__(self) -> None:
         if not self.id or _QUOTED_FORBIDDEN.search(self.id):
             raise DateRangeError("ID must be non-empty and contain no quote or line break")
+        if self.end_on_next and (
+            self.class_name is None or self.duration is not None or self.end_date is not None
+        ):
+            # 4.4.5.1: END-ON-NEXT needs a CLASS and excludes DURATION and END-DATE.
+            raise DateRangeError("END-ON-NEXT needs a CLASS and no DURATION or END-DATE")
         if self.class_name is not None and _QUOTED_FORBIDDEN.search(self.class_name):
             raise DateRangeError("CLASS must contain no quote or line break")
         if self.start_date.tzinfo is None:
@@ -151,6 +158,7 @@ class DateRange:
             "duration": self.duration,
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "x": [[k, v] for k, v in self.client_attributes],
+            "end_on_next": self.end_on_next,
         }
 
     @classmethod
@@ -169,4 +177,5 @@ class DateRange:
             client_attributes=tuple(
                 (str(k), v if isinstance(v, str) else float(v)) for k, v in attrs
             ),
+            end_on_next=record.get("end_on_next") is True,
         )

@@ -35,6 +35,8 @@ def render_daterange(daterange: DateRange) -> str:
         attrs.append(f'END-DATE="{format_date(daterange.end_date.timestamp())}"')
     if daterange.duration is not None:
         attrs.append(f"DURATION={_decimal(daterange.duration)}")
+    if daterange.end_on_next:
+        attrs.append("END-ON-NEXT=YES")
     for name, value in daterange.client_attributes:
         attrs.append(f'{name}="{value}"' if isinstance(value, str) else f"{name}={value!r}")
     return "#EXT-X-DATERANGE:" + ",".join(attrs)

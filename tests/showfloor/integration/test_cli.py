@@ -73,7 +73,8 @@ def test_media_refuses_several_workers(tmp_path: Path) -> None:
 def test_readme_first_steps_against_showfloor_up(tmp_path: Path) -> None:
     """Register, log in, promote to host with the CLI, create a show, add a product."""
     port = free_port()
-    env = {"SHOWFLOOR_VAR_DIR": str(tmp_path), "SHOWFLOOR_FRONTEND_DIR": str(tmp_path / "none")}
+    env = {"SHOWFLOOR_VAR_DIR": str(tmp_path), "SHOWFLOOR_FRONTEND_DIR": str(tmp_path / "none"),
+           "SHOWFLOOR_RTMP_PORT": str(free_port())}
     with showfloor_server(["up", "--port", str(port)], env=env, port=port, log_dir=tmp_path):
         base = f"http://127.0.0.1:{port}"
         home = httpx.get(f"{base}/")
