@@ -163,3 +163,7 @@ inventory_ledger = Table(
     ),
     Index("ix_inventory_ledger_product_id", "product_id", "id"),
 )
+
+# The fairness tables (drop rules, show limits, raffles) live beside their code and register on
+# the same metadata.
+import commerce.fairness.tables  # noqa: E402, F401

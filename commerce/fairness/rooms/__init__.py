@@ -1,0 +1,1 @@
+"""Waiting-room state: in-process for the embedded mode, Redis (Lua) across workers."""
