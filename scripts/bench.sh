@@ -10,7 +10,7 @@ trap cleanup EXIT
 # shellcheck disable=SC1090
 . "$services_env"
 for bench in tests/bench/*.py; do
-  [ "$(basename "$bench")" = "__init__.py" ] && continue
+  case "$(basename "$bench")" in _*) continue ;; esac  # helpers, not benchmarks
   echo "== $bench" >&2
   .venv/bin/python "$bench"
 done

@@ -21,4 +21,6 @@ echo "== pytest" >&2
 if [ -f frontend/package.json ] && [ "${SHOWFLOOR_SKIP_FRONTEND:-}" != "1" ]; then
   echo "== frontend tests" >&2
   (cd frontend && npm test --silent)
+  echo "== browser end to end (Playwright driving Debian's Chromium against showfloor up)" >&2
+  (cd frontend && npm run e2e --silent)
 fi

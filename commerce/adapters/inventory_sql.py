@@ -187,18 +187,28 @@ async def _account_expired(db: AsyncSession, expired: list[HoldRow], now: dateti
                      after=after, now=now, hold_id=hold.id, user_id=hold.user_id)
 
 
-async def user_usage(db: AsyncSession, product_id: int, user_id: int, now: datetime) -> int:
-    in_holds = (await db.execute(
-        select(func.coalesce(func.sum(holds.c.quantity), 0)).where(
-            holds.c.product_id == product_id, holds.c.user_id == user_id,
-            holds.c.status == "active", holds.c.expires_at > now)
-    )).scalar_one()
-    bought = (await db.execute(
-        select(func.coalesce(func.sum(orders.c.quantity), 0)).where(
-            orders.c.product_id == product_id, orders.c.user_id == user_id,
-            orders.c.status != "cancelled")
-    )).scalar_one()
-    return int(in_holds) + int(bought)
+async def usage_and_limit(db: AsyncSession, product_id: int, user_id: int, now: datetime
+                          ) -> tuple[int, int]:
+    """Units the user has in live holds and orders of the product, and the product's per-user
+    limit, in one round trip (it runs while the winner holds the product row)."""
+    in_holds = (
+        select(func.coalesce(func.sum(holds.c.quantity), 0))
+        .where(holds.c.product_id == product_id, holds.c.user_id == user_id,
+               holds.c.status == "active", holds.c.expires_at > now)
+        .scalar_subquery()
+    )
+    bought = (
+        select(func.coalesce(func.sum(orders.c.quantity), 0))
+        .where(orders.c.product_id == product_id, orders.c.user_id == user_id,
+               orders.c.status != "cancelled")
+        .scalar_subquery()
+    )
+    row = (await db.execute(
+        select(in_holds, bought, products.c.per_user_limit).where(products.c.id == product_id)
+    )).one_or_none()
+    if row is None:
+        return 0, 0
+    return int(row[0]) + int(row[1]), int(row[2])
 
 
 async def insert_hold(db: AsyncSession, *, hold_id: str, product_id: int, user_id: int,

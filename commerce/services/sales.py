@@ -245,8 +245,9 @@ class Sales:
                 if after is None:
                     refusal = Outcome.SOLD_OUT
                 else:
-                    used = await inventory_sql.user_usage(db, product_id, caller.user_id, now)
-                    if used + hold.quantity > await self._limit_of(db, product_id):
+                    used, limit = await inventory_sql.usage_and_limit(
+                        db, product_id, caller.user_id, now)
+                    if used + hold.quantity > limit:
                         refusal = Outcome.LIMIT_EXCEEDED
                 if refusal is not None:
                     await db.rollback()
@@ -286,10 +287,6 @@ class Sales:
         logger.info("hold_placed", extra={"product_id": product_id, "hold_id": hold.hold_id,
                                           "user_id": caller.user_id})
         return row
-
-    async def _limit_of(self, db: AsyncSession, product_id: int) -> int:
-        product = await products_sql.product_by_id(db, product_id)
-        return product.per_user_limit if product is not None else 0
 
     async def _undo_reserve(self, product_id: int, hold: LiveHold) -> None:
         try:

@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from commerce.domain.users import Role
 from edge.events import HighlightEvent, decode_batch
 from edge.settings import EdgeSettings
+from edge.streamclock import StreamClock
 from tests.edge.streamclocks import PartClock
 from tests.edge.support import Seed, edge_server, token_for
 
@@ -184,12 +185,12 @@ async def test_nothing_is_kept_when_media_fails_or_the_stream_is_not_mapped(
             assert await app.services().bus.last_event_id(seed.show) == 0
 
 
-async def test_media_service_implements_the_stream_clock() -> None:
-    """Runs once media's service provides the mapping; the live-stream proof is wired with it."""
-    media_service = pytest.importorskip("media.service")
-    service_class = getattr(media_service, "MediaService", None)
-    names = ("program_date_time_at", "add_highlight_daterange")
-    if service_class is None or not all(hasattr(service_class, n) for n in names):
-        pytest.skip("media.service.MediaService does not implement the StreamClock yet")
-    for name in names:
-        assert asyncio.iscoroutinefunction(getattr(service_class, name)), name
+async def test_media_provides_the_stream_clock() -> None:
+    """Media's in-process clock is what ``showfloor up`` gives edge; the live-stream proof (a
+    highlight lands in the part ingested at the click) is in tests/showfloor/integration/
+    test_stack.py, in process and over media's internal HTTP endpoints."""
+    from media.stream_clock import ServiceStreamClock
+
+    clock = ServiceStreamClock(lambda: None)
+    assert isinstance(clock, StreamClock)
+    assert await clock.program_date_time_at(1, datetime.now(UTC)) is None

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,19 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     async with fresh_postgres_database("sf_stack") as url:
         with _split(tmp_path, url) as running:
             yield running
+
+
+def _parts(playlist: str) -> list[tuple[float, float]]:
+    """Each listed part's program-date-time range (RFC 8216bis 4.4.4.6, 4.4.4.9)."""
+    ranges, cursor = [], 0.0
+    for line in playlist.splitlines():
+        if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            cursor = datetime.fromisoformat(line.split(":", 1)[1]).timestamp()
+        elif line.startswith("#EXT-X-PART:"):
+            duration = float(re.search(r"DURATION=([0-9.]+)", line).group(1))  # type: ignore[union-attr]
+            ranges.append((cursor, cursor + duration))
+            cursor += duration
+    return ranges
 
 
 def _dateranges(playlist: str) -> list[dict[str, str]]:
@@ -207,13 +221,23 @@ async def test_hold_stream_highlight_and_recording_across_the_apps(stack: Stack)
                 await _playlist_when(http, live_url, lambda text: text.count("#EXTINF") >= 1)
 
                 # Edge → media → channel: the highlight lands in the playlist and on the channel.
+                clicked = datetime.now(UTC)
                 highlight = await http.post(
                     f"{stack.edge}/api/v1/shows/{show['id']}/highlights",
-                    json={"product_id": product["id"]}, headers=host,
+                    json={"product_id": product["id"], "captured_at": clicked.isoformat()},
+                    headers=host,
                 )
                 assert highlight.status_code == 201, highlight.text
                 event = await channel.wait_for("highlight")
                 assert event["product_id"] == product["id"]
+                # The highlight's program-date-time is that of the part being ingested at the
+                # click (RTMP stamps each frame with its arrival): listed, and within a part.
+                pdt = datetime.fromisoformat(event["program_date_time"]).timestamp()
+                assert abs(pdt - clicked.timestamp()) < 1.0
+                listed = await _playlist_when(
+                    http, live_url, lambda text: any(a <= pdt < b for a, b in _parts(text))
+                )
+                assert any(b - a <= 0.35 for a, b in _parts(listed) if a <= pdt < b)
                 text = await _playlist_when(
                     http, live_url, lambda text: "com.showfloor.highlight" in text
                 )
