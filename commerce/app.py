@@ -7,17 +7,23 @@ from typing import TYPE_CHECKING
 
 from commerce.api.auth import AuthController, me
 from commerce.api.errors import handle_domain_error
+from commerce.api.fairness import QueueController, RaffleController, ShowLimitController
 from commerce.api.products import ProductController, ShowProductsController
 from commerce.api.sales import HoldController, OrderController, SaleController
 from commerce.api.shows import ShowController
 from commerce.auth.passwords import PasswordHashing
 from commerce.auth.tokens import AccessTokens
 from commerce.domain.errors import DomainError
+from commerce.fairness.events import EdgeBusFairnessSink
+from commerce.fairness.metrics import FairnessMetrics
+from commerce.fairness.rooms.memory import MemoryWaitingRooms
+from commerce.fairness.rooms.redis import RedisWaitingRooms
+from commerce.fairness.service import Fairness, FairnessConfig
 from commerce.gate.memory import MemoryGate
 from commerce.gate.redis import RedisGate
 from commerce.payments import default_providers
 from commerce.services.accounts import Accounts
-from commerce.services.sales import Sales
+from commerce.services.sales import Sales, SalesConfig
 from commerce.services.sales_metrics import SalesMetrics
 from commerce.stock_events import CoalescingStockEvents, StockSink
 from showfloor.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 
     from litestar import Litestar
 
+    from commerce.fairness.rooms.base import WaitingRooms
     from commerce.gate.base import InventoryGate
     from showfloor.settings import Settings
 
@@ -42,6 +49,12 @@ def open_gate(resources: Resources) -> InventoryGate:
     if resources.redis is not None:
         return RedisGate(resources.redis, resources.settings.redis_prefix)
     return MemoryGate()
+
+
+def open_waiting_rooms(resources: Resources) -> WaitingRooms:
+    if resources.redis is not None:
+        return RedisWaitingRooms(resources.redis, resources.settings.redis_prefix)
+    return MemoryWaitingRooms()
 
 
 async def _gate_ready(resources: Resources) -> str | None:
@@ -71,6 +84,8 @@ def commerce_component(
         )
         sink = stock_sink(resources) if stock_sink is not None else _default_sink(resources)
         events = CoalescingStockEvents(sink)
+        limits = settings.sale_limits
+        per_user = Limit(limits.attempts_per_user, limits.window_seconds)
         sales = Sales(
             gate=open_gate(resources),
             sessions=resources.sessions,
@@ -78,20 +93,36 @@ def commerce_component(
             events=events,
             payments=default_providers(),
             metrics=SalesMetrics(resources.registry),
+            config=SalesConfig(hold_attempts=per_user),
         )
+        fairness = Fairness(
+            sessions=resources.sessions,
+            rooms=open_waiting_rooms(resources),
+            sales=sales,
+            limiter=open_rate_limiter(resources),
+            sink=EdgeBusFairnessSink(resources),
+            metrics=FairnessMetrics(resources.registry),
+            config=FairnessConfig(per_user=per_user,
+                                  per_ip=Limit(limits.attempts_per_ip, limits.window_seconds)),
+        )
+        sales.use_rules(fairness)
         resources.services["sales"] = sales
+        resources.services["fairness"] = fairness
         await events.start()
         await sales.start()
+        await fairness.start()
         try:
             yield
         finally:
+            await fairness.stop()
             await sales.stop()
             await events.stop()
 
     return Component(
         name="commerce",
         route_handlers=[AuthController, me, ShowController, ShowProductsController,
-                        ProductController, HoldController, OrderController, SaleController],
+                        ProductController, HoldController, OrderController, SaleController,
+                        QueueController, RaffleController, ShowLimitController],
         lifespan=lifespan,
         readiness=[("inventory_gate", _gate_ready)],
         exception_handlers={DomainError: handle_domain_error},

@@ -62,9 +62,37 @@ class ShowEvent(msgspec.Struct, frozen=True, tag="show", tag_field="type"):
     at: datetime | None = None
 
 
-Event = StockEvent | HighlightEvent | ChatEvent | ChatDeletedEvent | ViewersEvent | ShowEvent
+class QueueEvent(msgspec.Struct, frozen=True, tag="queue", tag_field="type"):
+    """A product's waiting room: tickets ranked up to ``served`` have been admitted, so a
+    waiting ticket's position is its rank minus ``served``; ``sold_out`` tells everyone still
+    waiting at once."""
 
-EVENT_TYPES: tuple[str, ...] = ("stock", "highlight", "chat", "chat_deleted", "viewers", "show")
+    product_id: int
+    phase: Literal["waiting", "open"]
+    joined: int
+    served: int
+    sold_out: bool
+    admission_seconds: int
+
+
+class RaffleEvent(msgspec.Struct, frozen=True, tag="raffle", tag_field="type"):
+    """A product's raffle: entries open (``seed_digest`` commits to the seed), drawn (``seed``
+    revealed), and the users given a hold by this step (winners, then runners-up)."""
+
+    product_id: int
+    status: Literal["open", "drawn"]
+    entries: int
+    seed_digest: str
+    closes_at: datetime | None = None
+    seed: str | None = None
+    granted_user_ids: list[int] = []
+
+
+Event = (StockEvent | HighlightEvent | ChatEvent | ChatDeletedEvent | ViewersEvent | ShowEvent
+         | QueueEvent | RaffleEvent)
+
+EVENT_TYPES: tuple[str, ...] = ("stock", "highlight", "chat", "chat_deleted", "viewers", "show",
+                                "queue", "raffle")
 
 
 class Envelope(msgspec.Struct, frozen=True):

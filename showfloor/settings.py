@@ -37,6 +37,16 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SaleLimitSettings:
+    """Abuse limits of a sale: attempts (holds, queue joins, raffle entries, each counted apart)
+    per user and per client address within ``window_seconds``."""
+
+    attempts_per_user: int = 20
+    attempts_per_ip: int = 300
+    window_seconds: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class HttpSettings:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -61,6 +71,7 @@ class Settings:
     http: HttpSettings = field(default_factory=HttpSettings)
     log: LogSettings = field(default_factory=LogSettings)
     frontend_dir: Path | None = None
+    sale_limits: SaleLimitSettings = field(default_factory=SaleLimitSettings)
 
     @property
     def uses_redis(self) -> bool:
@@ -207,6 +218,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         level=src.get("log_level", "INFO", str).upper(),
         format=src.get("log_format", "auto", _log_format),
     )
+    sale_limits = SaleLimitSettings(
+        attempts_per_user=src.get("sale_attempts_per_user", 20, _positive_int),
+        attempts_per_ip=src.get("sale_attempts_per_ip", 300, _positive_int),
+        window_seconds=src.get("sale_attempts_window_seconds", 10, _positive_int),
+    )
     frontend_raw = src.raw("frontend_dir")
     frontend_dir = Path(frontend_raw) if frontend_raw else Path("frontend/dist").absolute()
     return Settings(
@@ -218,4 +234,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http=http,
         log=log,
         frontend_dir=frontend_dir,
+        sale_limits=sale_limits,
     )

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import Provide
 from litestar.params import HeaderParameter, JSONBody, Parameter
 from msgspec import Meta
 
 from commerce.adapters.inventory_sql import HoldRow, OrderRow
 from commerce.api.products import ProductId, product_views
-from commerce.api.schemas import ProductOut, Request
+from commerce.api.schemas import ProductOut
+from commerce.api.schemas import Request as RequestBody
 from commerce.api.security import Caller, provide_caller
 from commerce.services import catalog
 from commerce.services.sales import Sales
 from showfloor.problems import ProblemError
-from showfloor.web import Db, Res, Resources
+from showfloor.web import Db, Res, Resources, client_ip
 
 OrderId = Annotated[int, Parameter(ge=1, le=2**62, description="The order's id.")]
 ShowId = Annotated[int, Parameter(ge=1, le=2**62, description="The show's id.")]
@@ -52,7 +53,7 @@ def _checked_key(key: str | None, *, required: bool) -> str | None:
     return key
 
 
-class HoldIn(Request):
+class HoldIn(RequestBody):
     quantity: Annotated[int, Meta(ge=1, le=100)] = 1
 
 
@@ -72,12 +73,12 @@ class HoldOut(msgspec.Struct, kw_only=True):
                    seconds_left=max(0, int(left)))
 
 
-class PaymentIn(Request):
+class PaymentIn(RequestBody):
     provider: Annotated[str, Meta(min_length=1, max_length=32)] = "manual"
     note: Annotated[str, Meta(max_length=500)] = ""
 
 
-class CheckoutIn(Request):
+class CheckoutIn(RequestBody):
     hold_id: Annotated[str, Meta(pattern="^[0-9a-f]{32}$")]
     payment: PaymentIn = msgspec.field(default_factory=PaymentIn)
 
@@ -144,9 +145,11 @@ class HoldController(Controller):
     @post("/products/{product_id:int}/holds", status_code=201,
           summary="Hold units of a product (the first step of buying)")
     async def place(self, product_id: ProductId, data: JSONBody[HoldIn], caller: Caller,
-                    resources: Res, idempotency_key: IdempotencyKey = None) -> HoldOut:
+                    request: Request[Any, Any, Any], resources: Res,
+                    idempotency_key: IdempotencyKey = None) -> HoldOut:
         key = _checked_key(idempotency_key, required=False)
-        hold = await sales_of(resources).place_hold(caller, product_id, data.quantity, key)
+        hold = await sales_of(resources).place_hold(caller, product_id, data.quantity, key,
+                                                    client_ip(request))
         return HoldOut.of(hold)
 
     @get("/holds", summary="My live holds with the time left")

@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -26,6 +26,8 @@ from commerce.domain.errors import Conflict, Forbidden, NotFound
 from commerce.domain.inventory import Counts, LiveHold, Outcome
 from commerce.domain.products import Product, SaleMode
 from commerce.domain.shows import ensure_can_manage
+from commerce.domain.users import Principal, Role
+from commerce.fairness import sql as fairness_sql
 from commerce.gate.base import GateNotLoaded, InventoryGate
 from showfloor.problems import ProblemError
 from showfloor.ratelimit import Limit, RateLimiter
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from commerce.adapters.inventory_sql import HoldRow, OrderRow
-    from commerce.domain.users import Principal
     from commerce.payments import PaymentProvider
     from commerce.services.sales_metrics import SalesMetrics
     from commerce.stock_events import CoalescingStockEvents
@@ -58,6 +59,23 @@ class ProductMeta:
     sale_mode: SaleMode
     hold_ttl_seconds: int
     fetched_at: float
+
+
+class HoldRules(Protocol):
+    """The fairness rules of a drop, consulted around every hold (queue admission, raffle,
+    account age, per-IP limits) and told about every change of a product's counts."""
+
+    async def before_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode,
+                          client_ip: str | None) -> None:
+        """Raise a ProblemError to refuse the attempt."""
+        ...
+
+    async def after_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode) -> None:
+        ...
+
+    def counts_changed(self, product_id: int, show_id: int, counts: Counts) -> None: ...
+
+    async def sale_changed(self, product: Product) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +123,10 @@ class Sales:
         self._meta_reads: dict[int, asyncio.Future[ProductMeta]] = {}
         self._load_locks: dict[int, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._rules: HoldRules | None = None
+
+    def use_rules(self, rules: HoldRules) -> None:
+        self._rules = rules
 
     # -- gate state -----------------------------------------------------------------------
 
@@ -177,19 +199,29 @@ class Sales:
     def _changed(self, product_id: int, show_id: int, counts: Counts | None) -> None:
         if counts is not None:
             self._events.changed(product_id, show_id, counts)
+            if self._rules is not None:
+                self._rules.counts_changed(product_id, show_id, counts)
+
+    async def live_counts(self, product_id: int) -> Counts | None:
+        """The gate's counts of one product (loading it when it is not there yet)."""
+        found = (await self._gate.counts([product_id])).get(product_id)
+        if found is None:
+            found = await self.load_product(product_id, cause="miss")
+        return found
 
     # -- holds ----------------------------------------------------------------------------
 
     async def place_hold(self, caller: Principal, product_id: int, quantity: int,
-                         idempotency_key: str | None) -> HoldRow:
+                         idempotency_key: str | None, client_ip: str | None = None) -> HoldRow:
         started = time.perf_counter()
         try:
-            return await self._place_hold(caller, product_id, quantity, idempotency_key)
+            return await self._place_hold(caller, product_id, quantity, idempotency_key,
+                                          client_ip)
         finally:
             self._metrics.hold_latency.observe(time.perf_counter() - started)
 
     async def _place_hold(self, caller: Principal, product_id: int, quantity: int,
-                          idempotency_key: str | None) -> HoldRow:
+                          idempotency_key: str | None, client_ip: str | None) -> HoldRow:
         decision = await self._limiter.hit(f"hold:user:{caller.user_id}",
                                            self._config.hold_attempts)
         if not decision.allowed:
@@ -202,11 +234,32 @@ class Sales:
             existing = await self._hold_by_key(caller.user_id, idempotency_key, product_id)
             if existing is not None:
                 return existing
-        if meta.sale_mode is not SaleMode.OPEN:
+        if self._rules is not None:
+            try:
+                await self._rules.before_hold(caller, product_id, meta.sale_mode, client_ip)
+            except ProblemError as refused:
+                self._metrics.hold_attempts.labels(refused.code).inc()
+                raise
+        elif meta.sale_mode is not SaleMode.OPEN:
             self._metrics.hold_attempts.labels("admission_required").inc()
             raise ProblemError(403, "admission_required",
                                f"This product sells through a {meta.sale_mode.value}: join it "
                                "to get your chance to buy.")
+        row = await self._reserve_and_persist(caller, product_id, meta, quantity,
+                                              idempotency_key)
+        if self._rules is not None:
+            await self._rules.after_hold(caller, product_id, meta.sale_mode)
+        return row
+
+    async def grant_hold(self, user_id: int, product_id: int, quantity: int = 1) -> HoldRow:
+        """A hold given by the sale itself (a raffle's winner): no attempt limits, no
+        admission; stock, per-user and per-show limits apply as always."""
+        meta = await self._product_meta(product_id)
+        return await self._reserve_and_persist(Principal(user_id, Role.VIEWER), product_id,
+                                               meta, quantity, None)
+
+    async def _reserve_and_persist(self, caller: Principal, product_id: int, meta: ProductMeta,
+                                   quantity: int, idempotency_key: str | None) -> HoldRow:
         now = self._clock()
         hold = LiveHold(uuid.uuid4().hex, caller.user_id, quantity,
                         round((now + meta.hold_ttl_seconds) * 1000) / 1000)
@@ -238,10 +291,14 @@ class Sales:
                             counts: Counts | None) -> HoldRow:
         now = datetime.now(UTC)
         refusal: Outcome | None = None
+        show_limit: int | None = None
         try:
             async with self._sessions() as db, db.begin():
                 await inventory_sql.expire_due_of_product(db, product_id, now)
-                after = await inventory_sql.take_for_hold(db, product_id, hold.quantity)
+                show_limit = await fairness_sql.show_limit_exceeded(
+                    db, meta.show_id, caller.user_id, hold.quantity, now)
+                after = (await inventory_sql.take_for_hold(db, product_id, hold.quantity)
+                         if show_limit is None else None)
                 if after is None:
                     refusal = Outcome.SOLD_OUT
                 else:
@@ -271,6 +328,7 @@ class Sales:
         except (SQLAlchemyError, OSError) as exc:
             await self._undo_reserve(product_id, hold)
             raise _unavailable(exc) from None
+        await self._refuse_over_show_limit(product_id, hold, show_limit)
         if refusal is not None:
             self._metrics.guard_refusals.inc()
             await self._undo_reserve(product_id, hold)
@@ -287,6 +345,16 @@ class Sales:
         logger.info("hold_placed", extra={"product_id": product_id, "hold_id": hold.hold_id,
                                           "user_id": caller.user_id})
         return row
+
+    async def _refuse_over_show_limit(self, product_id: int, hold: LiveHold,
+                                      show_limit: int | None) -> None:
+        if show_limit is None:
+            return
+        await self._undo_reserve(product_id, hold)
+        self._metrics.hold_attempts.labels("show_limit_exceeded").inc()
+        raise ProblemError(409, "show_limit_exceeded",
+                           f"One buyer may hold or buy at most {show_limit} units across all "
+                           "products of this show.")
 
     async def _undo_reserve(self, product_id: int, hold: LiveHold) -> None:
         try:
@@ -539,6 +607,8 @@ class Sales:
             counts = await self._gate_call(product.id, lambda: self._gate.set_sale(
                 product.id, sale_open=product.sale_open,
                 per_user_limit=product.per_user_limit))
+        if self._rules is not None:
+            await self._rules.sale_changed(product)
         self._changed(product.id, product.show_id, counts)
 
     # -- background work --------------------------------------------------------------------
