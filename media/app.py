@@ -25,6 +25,7 @@ from media.metrics import MediaMetrics
 from media.service import MediaService
 from media.show_status import AnnouncingShowDirectory
 from media.sql_showdirectory import SqlShowDirectory
+from media.whip.api import WhipController, running_whip
 from showfloor.problems import ProblemError
 from showfloor.web import Component, Resources, build_app
 
@@ -237,14 +238,15 @@ def media_component(
         await service.start()
         resources.services["media"] = service
         try:
-            yield
+            async with running_whip(resources, service):
+                yield
         finally:
             resources.services.pop("media", None)
             await service.stop()
 
     return Component(
         name="media",
-        route_handlers=[hls_resource, vod_resource, *internal_api.ROUTES],
+        route_handlers=[hls_resource, vod_resource, *internal_api.ROUTES, WhipController],
         lifespan=lifespan,
         readiness=[("rtmp", _rtmp_ready)],
     )

@@ -138,10 +138,11 @@ class StreamHub:
     def publisher_count(self) -> int:
         return sum(1 for s in self._streams.values() if s.publisher is not None)
 
-    async def open_publisher(
-        self, stream_key: str, *, protocol: str, remote: str, disconnect: Callable[[], None]
-    ) -> Publisher:
-        """Check the key and claim the show; raises :class:`PublishRefused`."""
+    async def show_for_key(
+        self, stream_key: str, *, protocol: str, expected_show_id: int | None = None
+    ) -> int:
+        """The show a stream key publishes to, without claiming it; raises
+        :class:`PublishRefused` (also when it is not ``expected_show_id``)."""
         try:
             show_id = await self._directory.show_for_stream_key(stream_key)
         except Exception:
@@ -149,10 +150,29 @@ class StreamHub:
             raise PublishRefused(
                 RefusalReason.UNAVAILABLE, "Shows cannot be looked up right now; retry shortly."
             ) from None
-        if show_id is None:
+        if show_id is None or (expected_show_id is not None and show_id != expected_show_id):
             raise PublishRefused(
                 RefusalReason.UNKNOWN_KEY, "Unknown stream key, or the show has ended."
             )
+        return show_id
+
+    def is_busy(self, show_id: int) -> bool:
+        stream = self._streams.get(show_id)
+        return stream is not None and stream.publisher is not None
+
+    async def open_publisher(
+        self,
+        stream_key: str,
+        *,
+        protocol: str,
+        remote: str,
+        disconnect: Callable[[], None],
+        expected_show_id: int | None = None,
+    ) -> Publisher:
+        """Check the key and claim the show; raises :class:`PublishRefused`."""
+        show_id = await self.show_for_key(
+            stream_key, protocol=protocol, expected_show_id=expected_show_id
+        )
         stream = self._streams.get(show_id)
         if stream is not None and stream.ended:
             # Ended here (its recording is final) before the directory heard of it.

@@ -95,6 +95,67 @@ class MediaMetrics:
             ["kind"],
             registry=registry,
         )
+        self.whip_received_bitrate = Gauge(
+            "showfloor_media_whip_received_bitrate_bits_per_second",
+            "Bitrate a WHIP publisher achieves, by track kind (from its RTCP sender reports).",
+            ["show_id", "kind"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.whip_received_width = Gauge(
+            "showfloor_media_whip_received_video_width_pixels",
+            "Width of the picture a WHIP publisher sends (before re-encoding).",
+            ["show_id"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.whip_received_height = Gauge(
+            "showfloor_media_whip_received_video_height_pixels",
+            "Height of the picture a WHIP publisher sends (before re-encoding).",
+            ["show_id"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.whip_received_fps = Gauge(
+            "showfloor_media_whip_received_video_frames_per_second",
+            "Frames per second a WHIP publisher's video decodes at.",
+            ["show_id"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.whip_bandwidth_estimate = Gauge(
+            "showfloor_media_whip_bandwidth_estimate_bits_per_second",
+            "The receiver's bandwidth estimate (REMB) sent to a WHIP publisher.",
+            ["show_id"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.whip_capture_delay = Gauge(
+            "showfloor_media_whip_capture_to_decode_seconds",
+            "Decode time minus the sender's capture time of a WHIP publisher's newest frame "
+            "(network, jitter buffer and decoding, plus any offset between the two clocks).",
+            ["show_id"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.whip_sessions_ended = Counter(
+            "showfloor_media_whip_sessions_ended_total",
+            "WHIP sessions ended, by reason (deleted, disconnected, publisher_lost, ...).",
+            ["reason"],
+            registry=registry,
+        )
+        self.whip_dropped_frames = Counter(
+            "showfloor_media_whip_dropped_frames_total",
+            "Decoded frames not re-encoded, by kind and reason (encoder_behind, late, ...).",
+            ["kind", "reason"],
+            registry=registry,
+        )
+        self.whip_encode_seconds = Histogram(
+            "showfloor_media_whip_encode_seconds",
+            "Time to re-encode one received video frame (scaling included).",
+            buckets=(0.002, 0.005, 0.01, 0.02, 0.033, 0.05, 0.1, 0.2, 0.5),
+            registry=registry,
+        )
         for protocol in ("rtmp", "whip"):
             self.active_publishers.labels(protocol).set(0)
 
@@ -115,6 +176,22 @@ class MediaMetrics:
         for gauge in (self.ingest_bitrate, self.ingest_fps, self.keyframe_interval):
             with contextlib.suppress(KeyError):
                 gauge.remove(str(show_id))
+        self.forget_whip_show(show_id)
+
+    def forget_whip_show(self, show_id: int) -> None:
+        label = str(show_id)
+        for gauge in (
+            self.whip_received_width,
+            self.whip_received_height,
+            self.whip_received_fps,
+            self.whip_bandwidth_estimate,
+            self.whip_capture_delay,
+        ):
+            with contextlib.suppress(KeyError):
+                gauge.remove(label)
+        for kind in TrackKind:
+            with contextlib.suppress(KeyError):
+                self.whip_received_bitrate.remove(label, kind.value)
 
 
 @dataclass(eq=False)
@@ -137,7 +214,10 @@ class IngestStats:
         self.metrics.ingest_bytes.labels(kind).inc(unit.size)
         self.metrics.ingest_frames.labels(kind).inc()
         is_video = unit.kind is TrackKind.VIDEO
-        self._units.append((unit.wall_clock, unit.size, is_video))
+        # Received now: a unit's own wall clock may be the sender's capture clock (WHIP),
+        # which can be offset from this host's.
+        now = time.time()
+        self._units.append((now, unit.size, is_video))
         label = str(self.show_id)
         if is_video and unit.keyframe:
             stream_time = unit.pts_seconds
@@ -146,7 +226,6 @@ class IngestStats:
                     stream_time - self._last_keyframe
                 )
             self._last_keyframe = stream_time
-        now = time.time()
         if now - self._last_update < 0.5:
             return
         self._last_update = now
