@@ -42,7 +42,8 @@ class SaleLimitSettings:
     per user and per client address within ``window_seconds``."""
 
     attempts_per_user: int = 20
-    attempts_per_ip: int = 300
+    # Generous: at a drop, thousands of viewers behind one carrier NAT click at once.
+    attempts_per_ip: int = 1000
     window_seconds: int = 10
 
 
@@ -220,7 +221,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     sale_limits = SaleLimitSettings(
         attempts_per_user=src.get("sale_attempts_per_user", 20, _positive_int),
-        attempts_per_ip=src.get("sale_attempts_per_ip", 300, _positive_int),
+        attempts_per_ip=src.get("sale_attempts_per_ip", 1000, _positive_int),
         window_seconds=src.get("sale_attempts_window_seconds", 10, _positive_int),
     )
     frontend_raw = src.raw("frontend_dir")

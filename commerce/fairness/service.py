@@ -54,7 +54,7 @@ class FairnessConfig:
     # Attempts per action (hold, queue join, raffle entry), per user and per client address.
     # Addresses get more room: viewers behind one carrier NAT share one.
     per_user: Limit = field(default_factory=lambda: Limit(20, 10))
-    per_ip: Limit = field(default_factory=lambda: Limit(300, 10))
+    per_ip: Limit = field(default_factory=lambda: Limit(1000, 10))
     tick_seconds: float = 0.5
     rules_ttl_seconds: float = 2.0
 

@@ -46,6 +46,8 @@ def env_for(var_dir: Path, database_url: str, redis_url: str | None) -> dict[str
         "SHOWFLOOR_DATABASE_URL": database_url,
         "SHOWFLOOR_JWT_SECRET": JWT_SECRET,
         "SHOWFLOOR_LOG_LEVEL": "WARNING",
+        # Every simulated buyer comes from 127.0.0.1: per-address limits would measure that.
+        "SHOWFLOOR_SALE_ATTEMPTS_PER_IP": "100000000",
     }
     if redis_url:
         env["SHOWFLOOR_REDIS_URL"] = redis_url
