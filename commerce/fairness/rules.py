@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from commerce.domain.errors import DomainError, InvalidValue
+from commerce.domain.errors import Forbidden, InvalidValue
 
 DEFAULT_ADMISSION_SECONDS = 60
 MIN_ADMISSION_SECONDS = 5
@@ -15,7 +15,7 @@ MAX_ACCOUNT_AGE_SECONDS = 365 * 24 * 3600
 MAX_SHOW_LIMIT = 10_000
 
 
-class AccountTooNew(DomainError):
+class AccountTooNew(Forbidden):
     code = "account_too_new"
 
 
