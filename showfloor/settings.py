@@ -73,6 +73,10 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     frontend_dir: Path | None = None
     sale_limits: SaleLimitSettings = field(default_factory=SaleLimitSettings)
+    # With Redis Sentinel: the Sentinels ("host:port") and the name of the monitored primary;
+    # ``redis_url`` then only gives the password and database number.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "showfloor"
 
     @property
     def uses_redis(self) -> bool:
@@ -130,6 +134,16 @@ def _port(raw: str) -> int:
 
 def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _addresses(raw: str) -> tuple[tuple[str, int], ...]:
+    found = []
+    for item in _csv(raw):
+        host, sep, port = item.rpartition(":")
+        if not sep or not host:
+            raise ValueError(f"{item!r} is not host:port")
+        found.append((host.strip("[]"), _port(port)))
+    return tuple(found)
 
 
 def _log_format(raw: str) -> Literal["auto", "json", "console"]:
@@ -192,6 +206,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     default_db = f"sqlite+aiosqlite:///{var_dir / 'showfloor.sqlite3'}"
     database_url = src.get("database_url", default_db, _database_url)
     redis_url = src.get("redis_url", None, _redis_url)
+    no_sentinels: tuple[tuple[str, int], ...] = ()
+    sentinels = src.get("redis_sentinels", no_sentinels, _addresses)
+    if sentinels and redis_url is None:
+        raise SettingsError(
+            f"{PREFIX}REDIS_SENTINELS needs {PREFIX}REDIS_URL too (for the password and "
+            "database number; its host is not used)."
+        )
 
     jwt_secret = src.raw("jwt_secret") or ensure_secret(var_dir / "secrets" / "jwt_secret")
     if len(jwt_secret) < 32:
@@ -231,6 +252,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         redis_url=redis_url,
         redis_prefix=src.get("redis_prefix", "sf:", str),
+        redis_sentinels=sentinels,
+        redis_sentinel_master=src.get("redis_sentinel_master", "showfloor", str),
         auth=auth,
         http=http,
         log=log,

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Litestar, Request, Response, get
@@ -27,6 +28,7 @@ from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 from prometheus_client import CollectorRegistry
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.sentinel import Sentinel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -165,7 +167,31 @@ async def _redis_check(resources: Resources) -> str | None:
 def open_redis(settings: Settings) -> Redis | None:
     if settings.redis_url is None:
         return None
+    if settings.redis_sentinels:
+        return connect_redis_sentinel(
+            settings.redis_sentinels, settings.redis_sentinel_master, settings.redis_url
+        )
     return connect_redis(settings.redis_url)
+
+
+def connect_redis_sentinel(
+    sentinels: Sequence[tuple[str, int]], master: str, url: str, *, max_connections: int = 256
+) -> Redis:
+    """A client of the primary the Sentinels name; after a failover it reconnects to the new
+    one. ``url`` gives the password and the database number (its host is not used)."""
+    parts = urlsplit(url)
+    database = int(parts.path.lstrip("/") or 0)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(sentinels),
+        socket_timeout=2,
+        password=parts.password,
+        db=database,
+        socket_connect_timeout=2,
+        health_check_interval=15,
+    )
+    client: Redis = sentinel.master_for(master, redis_class=Redis, max_connections=max_connections,
+                                        socket_timeout=5)
+    return client
 
 
 def connect_redis(url: str, *, max_connections: int = 256) -> Redis:
