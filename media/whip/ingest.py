@@ -173,17 +173,21 @@ class WhipIngest:
     async def _negotiate(self, pc: RTCPeerConnection, offer_sdp: str) -> str:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-        except (ValueError, KeyError, IndexError, TypeError, AssertionError) as exc:
-            raise InvalidOffer("invalid_sdp", f"The SDP offer cannot be used: {exc}") from None
+        except Exception as exc:
+            # aiortc's parser fails on bad input with whatever it trips over (AttributeError
+            # included); the offer was already checked, so anything here is about the offer.
+            logger.info("whip_offer_refused_by_aiortc", extra={"error": repr(exc)})
+            raise InvalidOffer("invalid_sdp", "The SDP offer cannot be used.") from None
         for transceiver in pc.getTransceivers():
             _receive_only(transceiver)
         try:
             async with asyncio.timeout(_NEGOTIATION_TIMEOUT):
                 answer = await pc.createAnswer()
                 await pc.setLocalDescription(answer)
-        except (ValueError, KeyError, IndexError, TypeError, AssertionError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            logger.info("whip_answer_failed", extra={"error": repr(exc)})
             raise InvalidOffer(
-                "unsupported_offer", f"No answer can be made to this offer: {exc}"
+                "unsupported_offer", "No answer can be made to this offer."
             ) from None
         sdp = pc.localDescription.sdp
         settings = self.settings

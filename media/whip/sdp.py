@@ -20,6 +20,8 @@ _FMTP = re.compile(r"^a=fmtp:(\d{1,3}) (.*)$")
 _CANDIDATE = re.compile(
     r"^a=candidate:(\S+) (\d+) (udp|UDP) (\d+) (\S+) (\d+) typ host(.*)$"
 )
+_ICE_CHARS = re.compile(r"^[A-Za-z0-9+/]{1,256}$")
+_FINGERPRINT = re.compile(r"^[a-zA-Z0-9-]{3,10} ([0-9A-Fa-f]{2}:){15,63}[0-9A-Fa-f]{2}$")
 # Payload formats that carry no picture of their own.
 _NOT_MEDIA = {"rtx", "red", "ulpfec", "flexfec-03"}
 
@@ -118,12 +120,20 @@ def _section(block: list[str], session: list[str]) -> OfferedSection | None:
     direction = next((line[2:] for line in block if line[2:] in directions), "sendrecv")
     if direction not in _SENDING:
         return None
-    if _attribute(block, session, "ice-ufrag") is None or (
-        _attribute(block, session, "ice-pwd") is None
+    ufrag = _attribute(block, session, "ice-ufrag")
+    pwd = _attribute(block, session, "ice-pwd")
+    # RFC 8839 5.4: 4 and 22 to 256 ice-chars.
+    if ufrag is None or pwd is None or not (
+        _ICE_CHARS.match(ufrag) and _ICE_CHARS.match(pwd) and len(ufrag) >= 4 and len(pwd) >= 22
     ):
-        raise InvalidOffer("invalid_sdp", f"The {kind} section has no ICE credentials.")
-    if _attribute(block, session, "fingerprint") is None:
-        raise InvalidOffer("invalid_sdp", f"The {kind} section has no DTLS fingerprint.")
+        raise InvalidOffer("invalid_sdp", f"The {kind} section has no valid ICE credentials.")
+    fingerprint = _attribute(block, session, "fingerprint")
+    if fingerprint is None or _FINGERPRINT.match(fingerprint) is None:
+        raise InvalidOffer("invalid_sdp", f"The {kind} section has no valid DTLS fingerprint.")
+    if _attribute(block, session, "setup") not in ("actpass", "active", "passive"):
+        raise InvalidOffer(
+            "invalid_sdp", f"The {kind} section needs a=setup:actpass, active or passive."
+        )
     codecs = tuple(m.group(2) for line in block if (m := _RTPMAP.match(line)) is not None)
     return OfferedSection(
         kind=kind,
