@@ -17,6 +17,7 @@ Pure arithmetic; no I/O.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 NTP_UNIX_OFFSET = 2_208_988_800  # seconds from 1900-01-01 to 1970-01-01
@@ -48,11 +49,14 @@ def _nearest(value: int, reference: int) -> int:
 class CaptureClock:
     """One track's mapping from frame ``pts`` to the sender's capture time."""
 
+    # The sending rate is measured over at least this much of the sender's time: browsers
+    # send reports every few hundred milliseconds at high rates, some with nothing sent since.
+    RATE_WINDOW = 2.0
+
     def __init__(self, clock_rate: int) -> None:
         self.clock_rate = clock_rate
         self._report: SenderReport | None = None
-        self._previous: SenderReport | None = None
-        self._bitrate: float | None = None
+        self._sent: deque[tuple[float, int]] = deque()  # (sender time, octets, unwrapped)
 
     @property
     def synchronised(self) -> bool:
@@ -60,18 +64,25 @@ class CaptureClock:
 
     def add_report(self, report: SenderReport) -> None:
         last = self._report
+        octets = report.octets
         if last is not None:
-            elapsed = report.capture_time - last.capture_time
-            if elapsed <= 0:
+            if report.capture_time <= last.capture_time:
                 return  # a duplicate or reordered report
-            sent = (report.octets - last.octets) % _RTP_WRAP
-            self._bitrate = sent * 8 / elapsed
-        self._previous, self._report = last, report
+            octets = self._sent[-1][1] + (report.octets - last.octets) % _RTP_WRAP
+        self._report = report
+        self._sent.append((report.capture_time, octets))
+        while len(self._sent) > 2 and report.capture_time - self._sent[1][0] >= self.RATE_WINDOW:
+            self._sent.popleft()
 
     @property
     def sent_bitrate(self) -> float | None:
-        """Payload bits per second between the last two reports."""
-        return self._bitrate
+        """Payload bits per second the sender reported over the last couple of seconds."""
+        if len(self._sent) < 2:
+            return None
+        (first_time, first_octets), (last_time, last_octets) = self._sent[0], self._sent[-1]
+        if last_time - first_time < 0.5:
+            return None
+        return (last_octets - first_octets) * 8 / (last_time - first_time)
 
     def capture_time(self, pts: int, origin: int) -> float | None:
         """Capture time of the frame with receiver timestamp ``pts`` (RTP ``origin + pts``);

@@ -50,10 +50,16 @@ def test_sent_bitrate_from_octet_counts() -> None:
     clock = CaptureClock(48_000)
     clock.add_report(SenderReport(10.0, 0, 2**32 - 1000))
     assert clock.sent_bitrate is None
+    clock.add_report(SenderReport(10.1, 4800, 2**32 - 1000))  # nothing sent since
+    assert clock.sent_bitrate is None  # too short a span to tell
     clock.add_report(SenderReport(12.0, 96_000, 249_000))  # 250 000 octets in 2 s, wrapped
     assert clock.sent_bitrate == pytest.approx(1_000_000)
     clock.add_report(SenderReport(11.0, 48_000, 0))  # reordered: ignored
     assert clock.sent_bitrate == pytest.approx(1_000_000)
+    # Older reports leave the window: the rate follows the sender.
+    for second in range(13, 20):
+        clock.add_report(SenderReport(float(second), 0, 249_000 + (second - 12) * 50_000))
+    assert clock.sent_bitrate == pytest.approx(400_000)
 
 
 def test_timeline_places_tracks_where_they_arrived() -> None:
