@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("showfloor.commerce.fairness")
 
+_LEASE_SECONDS = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class FairnessConfig:
@@ -541,33 +543,52 @@ class Fairness:
             result = draw_rules.draw(draw_rules.parse_seed(raffle.seed),
                                      [e.user_id for e in entries], units)
             if not await fairness_sql.record_draw(db, product_id, result.order, units,
-                                                  datetime.now(UTC)):
+                                                  datetime.now(UTC), _LEASE_SECONDS):
                 return False
         self._metrics.raffle_draws.inc()
         logger.info("raffle_drawn", extra={"product_id": product_id, "units": units,
                                            "entries": len(result.order)})
-        await self.give_raffle_holds(product_id, announce=True)
+        # The draw holds the lease: the winners have their holds before the host hears back.
+        await self.give_raffle_holds(product_id, announce=True, leased=True)
         return True
 
-    async def give_raffle_holds(self, product_id: int, *, announce: bool = False) -> list[int]:
-        """Give holds down the draw order while units are free (winners, then runners-up)."""
-        granted: list[int] = []
-        for _ in range(100):
-            counts = await self._counts(product_id)
-            free = counts.available if counts is not None else 0
+    async def give_raffle_holds(self, product_id: int, *, announce: bool = False,
+                                leased: bool = False) -> list[int]:
+        """Give holds down the draw order while units are free (winners, then runners-up).
+
+        One worker at a time (a lease on the raffle row), so the free units it counts are not
+        promised twice; nobody else can hold a raffle's units."""
+        if not leased:
             async with self._sessions() as db, db.begin():
-                raffle = await fairness_sql.raffle_of(db, product_id)
-                if raffle is None or raffle.status != draw_rules.RaffleStatus.DRAWN:
+                leased = await fairness_sql.take_lease(db, product_id, datetime.now(UTC),
+                                                       _LEASE_SECONDS)
+            if not leased:
+                return []
+        granted: list[int] = []
+        try:
+            while True:
+                counts = await self._counts(product_id)
+                free = counts.available if counts is not None else 0
+                async with self._sessions() as db, db.begin():
+                    raffle = await fairness_sql.raffle_of(db, product_id)
+                    if raffle is None or raffle.status != draw_rules.RaffleStatus.DRAWN:
+                        break
+                    total = await fairness_sql.count_entries(db, product_id)
+                    take = min(free, total - raffle.next_rank + 1)
+                    if take <= 0:
+                        break
+                    turns = await fairness_sql.entries_by_rank(
+                        db, product_id, raffle.next_rank, raffle.next_rank + take - 1)
+                    await fairness_sql.set_next_rank(db, product_id, raffle.next_rank + take)
+                given, stopped_at = await self._give(product_id, raffle, turns)
+                granted += given
+                if stopped_at is not None:
+                    async with self._sessions() as db, db.begin():
+                        await fairness_sql.set_next_rank(db, product_id, stopped_at)
                     break
-                total = await fairness_sql.count_entries(db, product_id)
-                take = min(free, total - raffle.next_rank + 1)
-                if take <= 0:
-                    break
-                if not await fairness_sql.claim_ranks(db, product_id, raffle.next_rank, take):
-                    continue  # another worker took these turns; look again
-                turns = await fairness_sql.entries_by_rank(
-                    db, product_id, raffle.next_rank, raffle.next_rank + take - 1)
-            granted += await self._give(product_id, raffle, turns)
+        finally:
+            async with self._sessions() as db, db.begin():
+                await fairness_sql.end_lease(db, product_id)
         if granted or announce:
             state = await self.raffle_state(product_id, None)
             show_id = self._shows.get(product_id) or (await self._product(product_id)).show_id
@@ -575,7 +596,8 @@ class Fairness:
         return granted
 
     async def _give(self, product_id: int, raffle: RaffleRow, turns: list[EntryRow]
-                    ) -> list[int]:
+                    ) -> tuple[list[int], int | None]:
+        """Holds for these turns; also the rank to resume from if the units ran out."""
         granted = []
         for entry in turns:
             assert entry.draw_rank is not None  # noqa: S101 - drawn
@@ -585,7 +607,10 @@ class Fairness:
                 hold_id = (await self._sales.grant_hold(entry.user_id, product_id, 1)).id
                 granted.append(entry.user_id)
             except ProblemError as refused:
-                # Over a limit, or the unit went elsewhere: this turn passes to the next rank.
+                if refused.code in ("sold_out", "sale_not_open", "inventory_unavailable"):
+                    # Not this entrant's doing: their turn waits for the next free unit.
+                    return granted, entry.draw_rank
+                # Over a limit: this turn passes to the next rank.
                 logger.info("raffle_turn_skipped", extra={"product_id": product_id,
                                                           "user_id": entry.user_id,
                                                           "code": refused.code})
@@ -593,7 +618,7 @@ class Fairness:
             self._metrics.raffle_holds.labels(outcome).inc()
             async with self._sessions() as db, db.begin():
                 await fairness_sql.set_outcome(db, product_id, entry.user_id, outcome, hold_id)
-        return granted
+        return granted, None
 
     async def _publish_raffle(self, show_id: int, raffle: RaffleRow, entries: int,
                               granted: list[int]) -> None:

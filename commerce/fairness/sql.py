@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 
 from commerce.adapters.tables import holds, orders, products, users
 from commerce.fairness.rules import DropRules
@@ -184,12 +184,14 @@ async def count_entries(db: AsyncSession, product_id: int) -> int:
 
 
 async def record_draw(db: AsyncSession, product_id: int, order: list[int], units: int,
-                      now: datetime) -> bool:
-    """Mark the raffle drawn with every entry's rank; False if another worker drew first."""
+                      now: datetime, lease_seconds: float) -> bool:
+    """Mark the raffle drawn with every entry's rank, holding the lease to give the winners
+    their holds; False if another worker drew first."""
     result = await db.execute(update(raffles)
                               .where(raffles.c.product_id == product_id,
                                      raffles.c.status == "open")
-                              .values(status="drawn", drawn_at=now, units=units, next_rank=1))
+                              .values(status="drawn", drawn_at=now, units=units, next_rank=1,
+                                      lease_until=now + timedelta(seconds=lease_seconds)))
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
     if order:
@@ -203,16 +205,25 @@ async def record_draw(db: AsyncSession, product_id: int, order: list[int], units
     return True
 
 
-async def claim_ranks(db: AsyncSession, product_id: int, expected_next: int, count: int
-                      ) -> bool:
-    """Take ranks ``expected_next .. expected_next + count - 1`` for this worker (optimistic:
-    False when another worker moved the pointer first)."""
+async def take_lease(db: AsyncSession, product_id: int, now: datetime, seconds: float) -> bool:
+    """Become the one worker giving this raffle's holds for ``seconds`` (False: another is)."""
     result = await db.execute(update(raffles)
                               .where(raffles.c.product_id == product_id,
                                      raffles.c.status == "drawn",
-                                     raffles.c.next_rank == expected_next)
-                              .values(next_rank=expected_next + count))
+                                     or_(raffles.c.lease_until.is_(None),
+                                         raffles.c.lease_until < now))
+                              .values(lease_until=now + timedelta(seconds=seconds)))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def end_lease(db: AsyncSession, product_id: int) -> None:
+    await db.execute(update(raffles).where(raffles.c.product_id == product_id)
+                     .values(lease_until=None))
+
+
+async def set_next_rank(db: AsyncSession, product_id: int, next_rank: int) -> None:
+    await db.execute(update(raffles).where(raffles.c.product_id == product_id)
+                     .values(next_rank=next_rank))
 
 
 async def entries_by_rank(db: AsyncSession, product_id: int, first: int, last: int

@@ -56,6 +56,9 @@ raffles = Table(
     Column("units", Integer, nullable=False, server_default="0"),
     # How far down the draw order holds have been given (winners first, then runners-up).
     Column("next_rank", Integer, nullable=False, server_default="1"),
+    # One worker at a time gives holds (so free units are counted once); a crashed worker's
+    # lease runs out.
+    Column("lease_until", UtcDateTime(), nullable=True),
     CheckConstraint("status IN ('open', 'drawn')", name="status"),
     Index("ix_raffles_status", "status"),
 )

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("drawn_at", Ts, nullable=True),
         sa.Column("units", sa.Integer(), server_default="0", nullable=False),
         sa.Column("next_rank", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("lease_until", Ts, nullable=True),
         sa.CheckConstraint("status IN ('open', 'drawn')", name=op.f("ck_raffles_status")),
         sa.ForeignKeyConstraint(["product_id"], ["products.id"], ondelete="CASCADE",
                                 name=op.f("fk_raffles_product_id_products")),
