@@ -185,6 +185,8 @@ export const Player = forwardRef<PlayerHandle, PlayerProps>(function Player(
         else date = dateForMediaTime(fragmentsRef.current, video.currentTime);
       }
       callbacks.current.onPlayingDate(date);
+      // Readable by tests and tools: the wall-clock instant of the frame on screen.
+      video.dataset.playingDate = date == null ? "" : String(date);
       if (live && date != null && !hls) setLatency(Math.max(0, (Date.now() - date) / 1000));
     }, TICK_MS);
 
