@@ -4,15 +4,32 @@ import { ApiError, problemOf } from "./http";
 
 export interface WhipOptions {
   maxVideoBitrate?: number;
+  /** The picture size the server encodes (it scales to it), e.g. the chosen quality's. */
+  size?: { width: number; height: number };
   iceGatheringTimeoutMs?: number;
 }
 
 export class WhipSession {
+  private readonly onPageHide: () => void;
+
   private constructor(
     readonly pc: RTCPeerConnection,
     readonly resource: string | null,
     private readonly streamKey: string,
-  ) {}
+  ) {
+    // A closed tab or a reload ends the session at once (a keepalive request outlives the page),
+    // so the show does not stay busy until the server notices the silence.
+    this.onPageHide = () => {
+      if (this.resource) {
+        void fetch(this.resource, {
+          method: "DELETE",
+          keepalive: true,
+          headers: { authorization: `Bearer ${this.streamKey}` },
+        }).catch(() => undefined);
+      }
+    };
+    window.addEventListener("pagehide", this.onPageHide);
+  }
 
   static async publish(
     showId: number,
@@ -40,7 +57,8 @@ export class WhipSession {
 
       let res: Response;
       try {
-        res = await fetch(`/whip/${showId}`, {
+        const size = options.size ? `?size=${options.size.width}x${options.size.height}` : "";
+        res = await fetch(`/whip/${showId}${size}`, {
           method: "POST",
           headers: { "content-type": "application/sdp", authorization: `Bearer ${streamKey}` },
           body: pc.localDescription!.sdp,
@@ -53,7 +71,7 @@ export class WhipSession {
         if (res.status === 401 || res.status === 403) {
           throw new ApiError({ status: res.status, code: "whip_unauthorized", detail: error.detail });
         }
-        if (res.status === 409 && error.code === "conflict") {
+        if (res.status === 409 && error.code === "show_busy") {
           throw new ApiError({ status: 409, code: "whip_conflict", detail: error.detail });
         }
         if (res.status === 404) {
@@ -73,6 +91,7 @@ export class WhipSession {
 
   /** Ends the broadcast: DELETE the WHIP resource, then close the connection. */
   async stop(): Promise<void> {
+    window.removeEventListener("pagehide", this.onPageHide);
     if (this.resource) {
       await fetch(this.resource, {
         method: "DELETE",

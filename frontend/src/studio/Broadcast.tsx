@@ -123,6 +123,7 @@ export function Broadcast({
     try {
       const session = await WhipSession.publish(showId, streamKey, streamRef.current, {
         maxVideoBitrate: presetById(quality).maxBitrate,
+        size: { width: presetById(quality).width, height: presetById(quality).height },
       });
       sessionRef.current = session;
       session.pc.addEventListener("connectionstatechange", () => {
