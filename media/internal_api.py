@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 
 from media.llhls.model import DateRangeError
 from media.service import MediaService, UnknownShow
@@ -45,7 +45,10 @@ def _authorized(request: Request[Any, Any, Any], resources: Resources) -> MediaS
 
 @get("/internal/v1/shows/{show_id:int}/clock", include_in_schema=False)
 async def stream_clock(
-    show_id: ShowId, at: datetime, request: Request[Any, Any, Any], resources: Res
+    show_id: ShowId,
+    at: Annotated[datetime, QueryParameter(description="A wall-clock instant (RFC 3339).")],
+    request: Request[Any, Any, Any],
+    resources: Res,
 ) -> ClockReply:
     service = _authorized(request, resources)
     if at.tzinfo is None:

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from commerce.auth.tokens import AccessTokens, InvalidToken
 from commerce.domain.users import Principal
 from showfloor.problems import ProblemError
-from showfloor.web import Resources
+from showfloor.web import Res
 
 Caller = NamedDependency[Principal]
 """The signed-in caller (401 otherwise); provided as ``caller``."""
@@ -45,14 +45,14 @@ def principal_from_request(
 # ``caller`` and ``resources`` resolves them one after the other: Litestar resolves independent
 # dependencies concurrently in an anyio task group, which cost a quarter of the CPU of a hold.
 async def provide_principal(
-    request: Request[Any, Any, Any], resources: Resources
+    request: Request[Any, Any, Any], resources: Res
 ) -> Principal | None:
     """The caller, or None when anonymous. A token that is present but bad is a 401."""
     tokens: AccessTokens = resources.service("access_tokens")
     return principal_from_request(request, tokens)
 
 
-async def provide_caller(request: Request[Any, Any, Any], resources: Resources) -> Principal:
+async def provide_caller(request: Request[Any, Any, Any], resources: Res) -> Principal:
     """The caller, who must be signed in."""
     principal = await provide_principal(request, resources)
     if principal is None:
