@@ -114,6 +114,7 @@ class Fairness:
         self._clock = clock
         self._rules: dict[int, tuple[float, DropRules]] = {}
         self._created: dict[int, datetime] = {}
+        self._products: dict[int, tuple[float, Product]] = {}
         self._published: dict[int, tuple[object, ...]] = {}
         self._shows: dict[int, int] = {}
         self._dirty: set[int] = set()
@@ -194,6 +195,16 @@ class Fairness:
         self._shows[product_id] = product.show_id
         return product
 
+    async def _recent_product(self, product_id: int) -> Product:
+        """The product as read at most ``rules_ttl_seconds`` ago: a drop's first second
+        would otherwise send every join to the database."""
+        cached = self._products.get(product_id)
+        if cached is not None and time.monotonic() - cached[0] < self._config.rules_ttl_seconds:
+            return cached[1]
+        product = await self._product(product_id)
+        self._products[product_id] = (time.monotonic(), product)
+        return product
+
     async def set_rules(self, caller: Principal, product_id: int, *,
                         admission_seconds: int | None, min_account_age_seconds: int | None
                         ) -> DropRules:
@@ -246,6 +257,10 @@ class Fairness:
             except RedisError as exc:
                 raise _unavailable(exc) from None
             self._check_admitted(product_id, ticket)
+            # The admission is used from here on: its slot stops counting against the free
+            # units (the hold takes one), and the window stays open for retries.
+            with contextlib.suppress(RedisError):
+                await self._rooms.use(product_id, caller.user_id, self._now_ms())
 
     def _check_admitted(self, product_id: int, ticket: TicketView | None) -> None:
         status = ticket.status if ticket is not None else None
@@ -274,11 +289,6 @@ class Fairness:
         self._metrics.refusals.labels(code).inc()
         raise ProblemError(http, code, detail)
 
-    async def after_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode) -> None:
-        if sale_mode is SaleMode.QUEUE:
-            with contextlib.suppress(RedisError):
-                await self._rooms.use(product_id, caller.user_id, self._now_ms())
-
     def counts_changed(self, product_id: int, show_id: int, counts: Counts) -> None:
         self._shows[product_id] = show_id
         self._dirty.add(product_id)
@@ -286,6 +296,7 @@ class Fairness:
 
     async def sale_changed(self, product: Product) -> None:
         self._shows[product.id] = product.show_id
+        self._products[product.id] = (time.monotonic(), product)
         if product.sale_mode is SaleMode.QUEUE and product.sale_open:
             try:
                 await self._rooms.open(product.id)
@@ -313,7 +324,7 @@ class Fairness:
         return await self.queue_state(product_id)
 
     async def queue_state(self, product_id: int) -> QueueState:
-        product = await self._product(product_id)
+        product = await self._recent_product(product_id)
         if product.sale_mode is not SaleMode.QUEUE:
             raise ProblemError(409, "not_a_queue",
                                "This product does not sell through a waiting room.")
@@ -329,7 +340,7 @@ class Fairness:
     async def join_queue(self, caller: Principal, product_id: int, client_ip: str | None
                          ) -> tuple[TicketView, bool, QueueState]:
         await self.check_attempt("queue", caller.user_id, client_ip)
-        product = await self._product(product_id)
+        product = await self._recent_product(product_id)
         if product.sale_mode is not SaleMode.QUEUE:
             self._metrics.queue_joins.labels("refused").inc()
             raise ProblemError(409, "not_a_queue",

@@ -212,7 +212,7 @@ class WaitingRoom:
         return PumpResult(admitted, len(due), self.view())
 
     def use(self, user_id: int, now_ms: int) -> None:
-        """A hold was placed under this user's admission: its slot became that hold."""
+        """The user is holding under their admission: its slot becomes that hold."""
         ticket = self.user_ticket.get(user_id)
         if ticket is None:
             return

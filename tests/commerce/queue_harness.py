@@ -136,10 +136,13 @@ async def open_sale(site: SaleSite, product_id: int, host: dict[str, str]) -> No
 
 async def shop(site: SaleSite, show_id: int, product_id: int, tickets: list[Ticket],
                stock: int, *, walk_away: float, result: DropResult,
+               opening: Callable[[], Awaitable[None]] | None = None,
+               late_join: Callable[[], Awaitable[list[Ticket]]] | None = None,
                timeout: float = 120.0) -> None:
-    """Admitted viewers (told by the show's channel) hold and check out at once, except a
-    ``walk_away`` share who let their admission lapse. Ends when the drop is sold out."""
-    by_rank = {t.rank: t for t in tickets}
+    """The sale as viewers live it: each learns its rank from its ticket once the sale opens
+    (``opening``), and its admission from the show's channel; admitted viewers hold and check
+    out at once, except a ``walk_away`` share who let their admission lapse. ``late_join``
+    brings more viewers in meanwhile. Ends when the drop is sold out."""
     rng = random.Random(17)
     prefix = site.env["SHOWFLOOR_REDIS_PREFIX"]
     redis = connect_redis(site.env["SHOWFLOOR_REDIS_URL"])
@@ -147,6 +150,8 @@ async def shop(site: SaleSite, show_id: int, product_id: int, tickets: list[Tick
     done = asyncio.Event()
     sold = 0
     served = 0
+    by_rank: dict[int, Ticket] = {}
+    started: set[int] = set()
     pending: set[asyncio.Task[None]] = set()
     connections = []
     for url in site.urls:
@@ -188,19 +193,29 @@ async def shop(site: SaleSite, show_id: int, product_id: int, tickets: list[Tick
         finally:
             free.put_nowait(connection)
 
+    def consider(ticket: Ticket) -> None:
+        if not ticket.rank or ticket.rank > served or ticket.user_id in started:
+            return
+        started.add(ticket.user_id)
+        result.admitted_users.append(ticket.user_id)
+        if rng.random() < walk_away:
+            return
+        task = asyncio.create_task(buy(ticket))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    def know(found: list[Ticket]) -> None:
+        for ticket in found:
+            if ticket.rank:
+                by_rank[ticket.rank] = ticket
+                consider(ticket)
+
     def admitted_through(new_served: int) -> None:
         nonlocal served
-        for rank in range(served + 1, new_served + 1):
-            ticket = by_rank.get(rank)
-            if ticket is None:
-                continue
-            result.admitted_users.append(ticket.user_id)
-            if rng.random() < walk_away:
-                continue
-            task = asyncio.create_task(buy(ticket))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-        served = max(served, new_served)
+        old, served = served, max(served, new_served)
+        for rank in range(old + 1, served + 1):
+            if rank in by_rank:
+                consider(by_rank[rank])
 
     async def listen() -> None:
         async with bus.subscribe(show_id, since=0) as sub:
@@ -217,8 +232,28 @@ async def shop(site: SaleSite, show_id: int, product_id: int, tickets: list[Tick
                         done.set()
                         return
 
+    async def arrive() -> None:
+        if late_join is not None:
+            late = await late_join()
+            result.late = late
+            await read_tickets(site, product_id, late)
+            know(late)
+
+    async def learn_ranks() -> None:
+        unknown = [t for t in tickets if not t.rank]
+        know([t for t in tickets if t.rank])
+        # Viewers ask for their ticket as soon as the sale opens, a batch at a time.
+        for n in range(0, len(unknown), 100):
+            chunk = unknown[n:n + 100]
+            await read_tickets(site, product_id, chunk)
+            know(chunk)
+
     listener = asyncio.create_task(listen())
     try:
+        if opening is not None:
+            result.opened_at = time.monotonic()
+            await opening()
+        await asyncio.gather(learn_ranks(), arrive())
         await asyncio.wait_for(done.wait(), timeout)
         if pending:
             await asyncio.gather(*pending)
