@@ -257,10 +257,6 @@ class Fairness:
             except RedisError as exc:
                 raise _unavailable(exc) from None
             self._check_admitted(product_id, ticket)
-            # The admission is used from here on: its slot stops counting against the free
-            # units (the hold takes one), and the window stays open for retries.
-            with contextlib.suppress(RedisError):
-                await self._rooms.use(product_id, caller.user_id, self._now_ms())
 
     def _check_admitted(self, product_id: int, ticket: TicketView | None) -> None:
         status = ticket.status if ticket is not None else None
@@ -288,6 +284,13 @@ class Fairness:
                                   "your turn.")
         self._metrics.refusals.labels(code).inc()
         raise ProblemError(http, code, detail)
+
+    async def after_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode) -> None:
+        """The admission's slot is now a hold: it stops counting against the free units (and
+        is recorded even if the window closed while the hold was being placed)."""
+        if sale_mode is SaleMode.QUEUE:
+            with contextlib.suppress(RedisError):
+                await self._rooms.use(product_id, caller.user_id, self._now_ms())
 
     def counts_changed(self, product_id: int, show_id: int, counts: Counts) -> None:
         self._shows[product_id] = show_id

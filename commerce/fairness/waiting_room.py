@@ -212,12 +212,13 @@ class WaitingRoom:
         return PumpResult(admitted, len(due), self.view())
 
     def use(self, user_id: int, now_ms: int) -> None:
-        """The user is holding under their admission: its slot becomes that hold."""
+        """A hold was placed under this user's admission: its slot became that hold. Late
+        news (the window closed while the hold was being placed) is recorded all the same."""
         ticket = self.user_ticket.get(user_id)
         if ticket is None:
             return
         state = self.state.get(ticket)
-        if state is not None and state[0] == ADMITTED and state[1] > now_ms:
+        if state is not None and state[0] in (ADMITTED, EXPIRED):
             self.state[ticket] = (USED, state[1])
             self.outstanding.pop(ticket, None)
 

@@ -70,6 +70,9 @@ class HoldRules(Protocol):
         """Raise a ProblemError to refuse the attempt."""
         ...
 
+    async def after_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode) -> None:
+        ...
+
     def counts_changed(self, product_id: int, show_id: int, counts: Counts) -> None: ...
 
     async def sale_changed(self, product: Product) -> None: ...
@@ -242,8 +245,11 @@ class Sales:
             raise ProblemError(403, "admission_required",
                                f"This product sells through a {meta.sale_mode.value}: join it "
                                "to get your chance to buy.")
-        return await self._reserve_and_persist(caller, product_id, meta, quantity,
-                                               idempotency_key)
+        row = await self._reserve_and_persist(caller, product_id, meta, quantity,
+                                              idempotency_key)
+        if self._rules is not None:
+            await self._rules.after_hold(caller, product_id, meta.sale_mode)
+        return row
 
     async def grant_hold(self, user_id: int, product_id: int, quantity: int = 1) -> HoldRow:
         """A hold given by the sale itself (a raffle's winner): no attempt limits, no

@@ -138,12 +138,12 @@ async def shop(site: SaleSite, show_id: int, product_id: int, tickets: list[Tick
                stock: int, *, walk_away: float, result: DropResult,
                opening: Callable[[], Awaitable[None]] | None = None,
                late_join: Callable[[], Awaitable[list[Ticket]]] | None = None,
-               timeout: float = 120.0) -> None:
+               timeout: float = 120.0, seed: int | None = None) -> None:
     """The sale as viewers live it: each learns its rank from its ticket once the sale opens
     (``opening``), and its admission from the show's channel; admitted viewers hold and check
     out at once, except a ``walk_away`` share who let their admission lapse. ``late_join``
     brings more viewers in meanwhile. Ends when the drop is sold out."""
-    rng = random.Random(17)
+    rng = random.Random(seed)
     prefix = site.env["SHOWFLOOR_REDIS_PREFIX"]
     redis = connect_redis(site.env["SHOWFLOOR_REDIS_URL"])
     bus = RedisEventBus(redis, prefix=prefix)
@@ -242,7 +242,10 @@ async def shop(site: SaleSite, show_id: int, product_id: int, tickets: list[Tick
     async def learn_ranks() -> None:
         unknown = [t for t in tickets if not t.rank]
         know([t for t in tickets if t.rank])
-        # Viewers ask for their ticket as soon as the sale opens, a batch at a time.
+        # Every viewer asks for its ticket as the sale opens, all at once: in no particular
+        # order (asking in join order would hand the early joiners a head start that the
+        # waiting room never gave them).
+        rng.shuffle(unknown)
         for n in range(0, len(unknown), 100):
             chunk = unknown[n:n + 100]
             await read_tickets(site, product_id, chunk)

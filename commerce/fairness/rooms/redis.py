@@ -150,13 +150,12 @@ USE = """
 local t = redis.call('HGET', KEYS[4], ARGV[1])
 if not t then return 0 end
 local st = redis.call('HGET', KEYS[8], t)
-if st and string.sub(st, 1, 1) == 'a' then
-  local until_ms = tonumber(string.sub(st, 3))
-  if until_ms > tonumber(ARGV[2]) then
-    redis.call('HSET', KEYS[8], t, 'u:' .. until_ms)
-    redis.call('ZREM', KEYS[9], t)
-    return 1
-  end
+if not st then return 0 end
+local kind = string.sub(st, 1, 1)
+if kind == 'a' or kind == 'x' then
+  redis.call('HSET', KEYS[8], t, 'u:' .. string.sub(st, 3))
+  redis.call('ZREM', KEYS[9], t)
+  return 1
 end
 return 0
 """
