@@ -308,6 +308,10 @@ class Fairness:
                 logger.warning("queue_open_failed", extra={"product_id": product.id,
                                                            "error": str(exc)})
             logger.info("queue_opened", extra={"product_id": product.id})
+        elif not product.sale_open:
+            # Admissions to a closed sale would only run out: the room waits for a reopening.
+            with contextlib.suppress(RedisError):
+                await self._rooms.pause(product.id)
 
     # -- the waiting room -------------------------------------------------------------------
 
@@ -402,7 +406,8 @@ class Fairness:
     async def pump(self, product_id: int) -> None:
         """Expire due admissions and admit the next tickets; tell the show when things moved."""
         counts = await self._counts(product_id)
-        if counts is None:
+        if counts is None:  # the product is gone
+            await self._rooms.pause(product_id)
             return
         rules = await self.rules(product_id)
         result = await self._rooms.pump(

@@ -14,6 +14,7 @@ from commerce.fairness.waiting_room import (
 class MemoryWaitingRooms:
     def __init__(self) -> None:
         self._rooms: dict[int, WaitingRoom] = {}
+        self._active: set[int] = set()
 
     def _room(self, product_id: int) -> WaitingRoom:
         return self._rooms.setdefault(product_id, WaitingRoom())
@@ -21,12 +22,14 @@ class MemoryWaitingRooms:
     async def announce(self, product_id: int) -> RoomView:
         room = self._room(product_id)
         room.announce()
+        self._active.add(product_id)
         return room.view()
 
     async def open(self, product_id: int) -> RoomView:
         room = self._room(product_id)
         room.announce()
         room.open()
+        self._active.add(product_id)
         return room.view()
 
     async def join(self, product_id: int, user_id: int, ticket: str, key: int
@@ -68,7 +71,11 @@ class MemoryWaitingRooms:
         return None if room is None else room.view()
 
     async def active(self) -> set[int]:
-        return set(self._rooms)
+        return set(self._active)
+
+    async def pause(self, product_id: int) -> None:
+        self._active.discard(product_id)
 
     async def forget(self, product_id: int) -> None:
         self._rooms.pop(product_id, None)
+        self._active.discard(product_id)

@@ -285,6 +285,9 @@ class RedisWaitingRooms:
     async def active(self) -> set[int]:
         return {int(m) for m in await self._redis.smembers(self._rooms_key)}
 
+    async def pause(self, product_id: int) -> None:
+        await self._redis.srem(self._rooms_key, product_id)
+
     async def forget(self, product_id: int) -> None:
         await self._redis.delete(*self._keys(product_id))
         await self._redis.srem(self._rooms_key, product_id)

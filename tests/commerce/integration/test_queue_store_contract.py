@@ -84,8 +84,14 @@ async def test_a_drop_from_announcement_to_sold_out(rooms: WaitingRooms) -> None
     done = await rooms.ticket(pid, first.ticket, 7000)
     assert done is not None
     assert done.status is TicketStatus.COMPLETED
+    await rooms.pause(pid)
+    assert pid not in await rooms.active()
+    assert await rooms.room(pid) is not None
+    await rooms.open(pid)
+    assert pid in await rooms.active()
     await rooms.forget(pid)
     assert await rooms.room(pid) is None
+    assert pid not in await rooms.active()
 
 
 operations = st.lists(st.one_of(
