@@ -272,7 +272,7 @@ class RaffleController(Controller):
     @post("/open", status_code=200,
           summary="Open raffle entries, optionally until a deadline (its host)")
     async def open_entries(self, product_id: ProductId, caller: Caller, resources: Res,
-                           data: JSONBody[RaffleOpenIn] | None = None) -> RaffleOut:
+                           data: JSONBody[RaffleOpenIn | None] = None) -> RaffleOut:
         closes_at = data.closes_at if data is not None else None
         return RaffleOut.of(await fairness_of(resources).open_raffle(caller, product_id,
                                                                      closes_at))
