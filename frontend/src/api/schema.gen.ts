@@ -225,6 +225,24 @@ export interface paths {
         patch: operations["ApiV1ProductsProductIdUpdate"];
         trace?: never;
     };
+    "/api/v1/products/{product_id}/fairness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The drop's rules: admission window, minimum account age */
+        get: operations["ApiV1ProductsProductIdFairnessRules"];
+        /** Set the drop's rules (its host) */
+        put: operations["ApiV1ProductsProductIdFairnessSetRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}/holds": {
         parameters: {
             query?: never;
@@ -236,6 +254,146 @@ export interface paths {
         put?: never;
         /** Hold units of a product (the first step of buying) */
         post: operations["ApiV1ProductsProductIdHoldsPlace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The waiting room: phase, people waiting, admitted so far */
+        get: operations["ApiV1ProductsProductIdQueueRoom"];
+        put?: never;
+        /** Join the product's waiting room (one ticket per viewer; again: same ticket) */
+        post: operations["ApiV1ProductsProductIdQueueJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/queue/{ticket}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket: position, estimated wait, admitted or expired */
+        get: operations["ApiV1ProductsProductIdQueueTicketTicket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/queue/announce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Announce the drop: viewers may join the waiting room (its host) */
+        post: operations["ApiV1ProductsProductIdQueueAnnounceAnnounce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/queue/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My ticket in the waiting room */
+        get: operations["ApiV1ProductsProductIdQueueMeMine"];
+        put?: never;
+        post?: never;
+        /** Leave the waiting room */
+        delete: operations["ApiV1ProductsProductIdQueueMeLeave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/raffle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The raffle: status, seed commitment, results, and my entry */
+        get: operations["ApiV1ProductsProductIdRaffleRead"];
+        put?: never;
+        /** Enter the raffle (once per viewer) */
+        post: operations["ApiV1ProductsProductIdRaffleEnter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/raffle/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close entries and draw; winners get holds at once (its host) */
+        post: operations["ApiV1ProductsProductIdRaffleCloseClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/raffle/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All entries with rank and outcome, and the seed once drawn */
+        get: operations["ApiV1ProductsProductIdRaffleEntriesEntries"];
+        put?: never;
+        /** Enter the raffle (once per viewer) */
+        post: operations["ApiV1ProductsProductIdRaffleEntriesEnter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/raffle/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open raffle entries, optionally until a deadline (its host) */
+        post: operations["ApiV1ProductsProductIdRaffleOpenOpenEntries"];
         delete?: never;
         options?: never;
         head?: never;
@@ -521,6 +679,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shows/{show_id}/purchase-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many units one buyer may hold or buy across the show's products */
+        get: operations["ApiV1ShowsShowIdPurchaseLimitRead"];
+        /** Set (or clear with null) the per-show purchase limit (its host) */
+        put: operations["ApiV1ShowsShowIdPurchaseLimitUpdate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shows/{show_id}/sales": {
         parameters: {
             query?: never;
@@ -618,6 +794,30 @@ export interface components {
         CheckoutIn: {
             hold_id: string;
             payment?: components["schemas"]["PaymentIn"];
+        };
+        /** DropRulesIn */
+        DropRulesIn: {
+            admission_seconds?: number;
+            min_account_age_seconds?: number;
+        };
+        /** DropRulesOut */
+        DropRulesOut: {
+            admission_seconds: number;
+            min_account_age_seconds: number;
+            product_id: number;
+        };
+        /** EntryOut */
+        EntryOut: {
+            draw_rank: number | null;
+            draws_at: string | null;
+            /** Format: date-time */
+            entered_at: string;
+            hold_id: string | null;
+            outcome: string | null;
+            product_id: number;
+            /** @enum {string} */
+            status: "entered" | "won" | "lost";
+            user_id: number;
         };
         /** HighlightOut */
         HighlightOut: {
@@ -760,6 +960,53 @@ export interface components {
             stock: number;
             title: string;
         };
+        /** QueueOut */
+        QueueOut: {
+            admission_seconds: number;
+            admitted_now: number;
+            available: number | null;
+            joined: number;
+            phase: string;
+            product_id: number;
+            served: number;
+            sold_out: boolean;
+            waiting: number;
+        };
+        /** RaffleEntriesOut */
+        RaffleEntriesOut: {
+            algorithm: string;
+            entries: components["schemas"]["EntryOut"][];
+            product_id: number;
+            seed: string | null;
+            seed_digest: string;
+            status: components["schemas"]["RaffleStatus"];
+            units: number;
+        };
+        /** RaffleOpenIn */
+        RaffleOpenIn: {
+            closes_at?: string | null;
+        };
+        /** RaffleOut */
+        RaffleOut: {
+            algorithm: string;
+            closes_at: string | null;
+            drawn_at: string | null;
+            entries: number;
+            my_entry: components["schemas"]["EntryOut"] | null;
+            next_rank: number;
+            /** Format: date-time */
+            opened_at: string;
+            product_id: number;
+            seed: string | null;
+            seed_digest: string;
+            status: components["schemas"]["RaffleStatus"];
+            units: number;
+        };
+        /**
+         * RaffleStatus
+         * @enum {string}
+         */
+        RaffleStatus: "open" | "drawn";
         /** RefreshIn */
         RefreshIn: {
             refresh_token: string;
@@ -802,6 +1049,15 @@ export interface components {
             description?: string;
             scheduled_at?: string | null;
             title: string;
+        };
+        /** ShowLimitIn */
+        ShowLimitIn: {
+            per_user_limit: number | null;
+        };
+        /** ShowLimitOut */
+        ShowLimitOut: {
+            per_user_limit: number | null;
+            show_id: number;
         };
         /** ShowOut */
         ShowOut: {
@@ -846,6 +1102,25 @@ export interface components {
             show_id: number;
             stream_key: string;
         };
+        /** TicketOut */
+        TicketOut: {
+            admission_expires_at: string | null;
+            admitted: boolean;
+            arrival: number;
+            estimated_wait_seconds: number | null;
+            expired: boolean;
+            position: number | null;
+            product_id: number;
+            queue: components["schemas"]["QueueOut"];
+            rank: number | null;
+            status: components["schemas"]["TicketStatus"];
+            ticket: string;
+        };
+        /**
+         * TicketStatus
+         * @enum {string}
+         */
+        TicketStatus: "pooled" | "waiting" | "admitted" | "expired" | "completed" | "left" | "sold_out";
         /** TimelineEntryOut */
         TimelineEntryOut: {
             end: string | null;
@@ -1446,6 +1721,86 @@ export interface operations {
             };
         };
     };
+    ApiV1ProductsProductIdFairnessRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DropRulesOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdFairnessSetRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DropRulesIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DropRulesOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1ProductsProductIdHoldsPlace: {
         parameters: {
             query?: never;
@@ -1472,6 +1827,466 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HoldOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdQueueRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdQueueJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdQueueTicketTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+                /** @description The ticket returned by joining the queue. */
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdQueueAnnounceAnnounce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdQueueMeMine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdQueueMeLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdRaffleRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RaffleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdRaffleEnter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdRaffleCloseClose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RaffleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdRaffleEntriesEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RaffleEntriesOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdRaffleEntriesEnter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ProductsProductIdRaffleOpenOpenEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id. */
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaffleOpenIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RaffleOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2361,6 +3176,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ShowsShowIdPurchaseLimitRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The show's id. */
+                show_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShowLimitOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ShowsShowIdPurchaseLimitUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The show's id. */
+                show_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShowLimitIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShowLimitOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
