@@ -60,6 +60,11 @@ def _run_uvicorn(factory: str, *, host: str, port: int, workers: int) -> int:
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # Edge's channels: the sans-I/O websockets implementation costs the least per connection,
+        # and per-message deflate would spend a core compressing the same broadcast per viewer.
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        ws_max_size=1024 * 1024,
     )
     return 0
 

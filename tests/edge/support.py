@@ -248,7 +248,7 @@ async def start_worker(env: dict[str, str], *, send_buffer: int | None = None) -
             "-m",
             "uvicorn",
             "--factory",
-            "tests.edge.serve_app:app",
+            "showfloor.entrypoints:edge_app",
             "--fd",
             str(sock.fileno()),
             "--ws",
