@@ -15,6 +15,16 @@ describe("channel frames", () => {
     expect(frame).toEqual({ kind: "control", message: { type: "clock_ping", seq: 3, server_time: 1 } });
   });
 
+  it("reads waiting-room and raffle events", () => {
+    const frame = parseFrame(
+      '[{"id":5,"show_id":1,"event":{"type":"queue","product_id":2,"phase":"open","joined":9,"served":3,"sold_out":false,"admission_seconds":60}},' +
+        '{"id":6,"show_id":1,"event":{"type":"raffle","product_id":3,"status":"drawn","entries":4,"seed_digest":"ab","granted_user_ids":[7]}}]',
+    );
+    expect(frame.kind === "events" && frame.envelopes.map((e) => e.event.type)).toEqual(["queue", "raffle"]);
+    const sse = parseSseMessage(1, "7", "queue", '{"product_id":2,"phase":"waiting","joined":1,"served":0,"sold_out":false,"admission_seconds":60}');
+    expect(sse?.event.type).toBe("queue");
+  });
+
   it("drops unknown event types and garbage", () => {
     expect(parseFrame('[{"id":1,"show_id":1,"event":{"type":"nope"}}]')).toEqual({ kind: "events", envelopes: [] });
     expect(parseFrame("{oops").kind).toBe("invalid");

@@ -14,7 +14,7 @@ export type Frame =
   | { kind: "control"; message: ServerControl }
   | { kind: "invalid" };
 
-const EVENT_TYPES = new Set(["stock", "highlight", "chat", "chat_deleted", "viewers", "show"]);
+const EVENT_TYPES = new Set(["stock", "highlight", "chat", "chat_deleted", "viewers", "show", "queue", "raffle"]);
 
 function isEnvelope(value: unknown): value is Envelope {
   if (!value || typeof value !== "object") return false;

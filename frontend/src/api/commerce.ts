@@ -1,5 +1,4 @@
-// Holds, orders, sales, queue and raffle: the buying side of commerce.
-import type { QueueTicket, RaffleEntry } from "./contracts";
+// Holds, orders and sales: the buying side of commerce (queue and raffle: fairness.ts).
 import { request } from "./http";
 import type { CheckoutIn, Hold, HoldIn, Order, ShowSales } from "./types";
 
@@ -41,20 +40,4 @@ export function showSales(showId: number): Promise<ShowSales> {
 /** The show's orders, newest first (its host). */
 export function showOrders(showId: number): Promise<Order[]> {
   return request<Order[]>(`/api/v1/shows/${showId}/orders`);
-}
-
-export function joinQueue(productId: number): Promise<QueueTicket> {
-  return request<QueueTicket>(`/api/v1/products/${productId}/queue`, { method: "POST" });
-}
-
-export function queueStatus(productId: number): Promise<QueueTicket> {
-  return request<QueueTicket>(`/api/v1/products/${productId}/queue`);
-}
-
-export function enterRaffle(productId: number): Promise<RaffleEntry> {
-  return request<RaffleEntry>(`/api/v1/products/${productId}/raffle`, { method: "POST" });
-}
-
-export function raffleStatus(productId: number): Promise<RaffleEntry> {
-  return request<RaffleEntry>(`/api/v1/products/${productId}/raffle`);
 }

@@ -2,25 +2,6 @@
 // Each one follows the agreed contract; when the backend publishes it, `npm run gen:api` brings the
 // generated type and the alias here is replaced by one in types.ts.
 
-// -- commerce: queue and raffle modes (later) ----------------------------------------------------
-
-export interface QueueTicket {
-  product_id: number;
-  position: number; // 1 = next
-  estimated_wait_seconds: number | null;
-  admitted: boolean;
-  /** When admitted: until when the right to hold lasts. */
-  admission_expires_at?: string | null;
-}
-
-export interface RaffleEntry {
-  product_id: number;
-  entered_at: string;
-  status: "entered" | "won" | "lost";
-  hold_id?: string | null;
-  draws_at?: string | null;
-}
-
 // -- edge: events on /ws/shows/{id} and /sse/shows/{id} (edge/events.py, edge/protocol.py) --------
 
 export interface StockEvent {
@@ -66,13 +47,38 @@ export interface ShowEvent {
   at?: string | null;
 }
 
+/** A product's waiting room: tickets ranked up to `served` are admitted (position = rank - served). */
+export interface QueueEvent {
+  type: "queue";
+  product_id: number;
+  phase: "waiting" | "open";
+  joined: number;
+  served: number;
+  sold_out: boolean;
+  admission_seconds: number;
+}
+
+/** A product's raffle: entries open, or drawn; `granted_user_ids` got a hold in this step. */
+export interface RaffleEvent {
+  type: "raffle";
+  product_id: number;
+  status: "open" | "drawn";
+  entries: number;
+  seed_digest: string;
+  closes_at?: string | null;
+  seed?: string | null;
+  granted_user_ids?: number[];
+}
+
 export type ShowChannelEvent =
   | StockEvent
   | HighlightEvent
   | ChatEvent
   | ChatDeletedEvent
   | ViewersEvent
-  | ShowEvent;
+  | ShowEvent
+  | QueueEvent
+  | RaffleEvent;
 
 export interface Envelope {
   id: number;

@@ -34,3 +34,17 @@ export type CheckoutIn = Schemas["CheckoutIn"];
 export type Order = Schemas["OrderOut"];
 export type ShowSales = Schemas["ShowSales"];
 export type ProductSales = Schemas["ProductSales"];
+
+// Fair drops: the waiting room (queue mode), raffles, drop rules, the per-show purchase limit.
+export type Ticket = Schemas["TicketOut"];
+export type TicketStatus = Schemas["TicketStatus"];
+export type QueueRoom = Schemas["QueueOut"];
+export type Raffle = Schemas["RaffleOut"];
+export type RaffleStatus = Schemas["RaffleStatus"];
+export type RaffleEntry = Schemas["EntryOut"];
+export type RaffleEntries = Schemas["RaffleEntriesOut"];
+export type RaffleOpenIn = Schemas["RaffleOpenIn"];
+export type DropRules = Schemas["DropRulesOut"];
+export type DropRulesIn = Schemas["DropRulesIn"];
+export type ShowLimit = Schemas["ShowLimitOut"];
+export type ShowLimitIn = Schemas["ShowLimitIn"];

@@ -10,6 +10,10 @@ describe("error codes as sentences", () => {
     "rate_limited", "muted", "banned", "show_ended", "message_too_long", "not_show_host",
     "product_not_in_show", "media_unavailable", "stream_time_unknown", "captured_at_out_of_range",
     "auth_required", "token_expired", "show_not_found", "network_error",
+    // Fair drops
+    "not_admitted", "admission_required", "admission_expired", "queue_not_open", "queue_unavailable",
+    "not_a_queue", "not_a_raffle", "raffle_not_open", "raffle_closed", "raffle_drawn", "no_raffle",
+    "already_entered", "account_too_new", "show_limit_exceeded",
   ];
 
   it.each(contractCodes)("%s has its own sentence", (code) => {
@@ -22,6 +26,22 @@ describe("error codes as sentences", () => {
     expect(explainCode("sold_out").message).toMatch(/check again/i);
     expect(explainCode("hold_expired").message).toMatch(/tap buy/i);
     expect(explainCode("sale_not_open").message).toMatch(/lights up/i);
+  });
+
+  it("says what to do next on a fair drop", () => {
+    expect(explainCode("not_admitted").message).toMatch(/keep this page open/i);
+    expect(explainCode("admission_expired").message).toMatch(/next people in line/i);
+    expect(explainCode("already_entered").message).toMatch(/result appears here/i);
+    expect(explainCode("raffle_closed").message).toMatch(/closed/i);
+    expect(explainCode("show_limit_exceeded").message).toMatch(/finish checkout/i);
+    // The server says how long until the account is old enough; the sentence keeps it.
+    const tooNew = explainCode("account_too_new", "This drop is open to accounts at least 7 days old; yours will be in 2 days.");
+    expect(tooNew.message).toMatch(/yours will be in 2 days\. Until then/);
+    expect(explainCode("account_too_new").message).toMatch(/too new/);
+    // Rate limits on holds, joins and entries, not only logins.
+    expect(explainCode("too_many_attempts", "", 10).message).toBe(
+      "Too many attempts in a short time. Wait, then try again in 10 seconds.",
+    );
   });
 
   it("puts Retry-After into the sentence", () => {

@@ -22,8 +22,9 @@ export const ERROR_SENTENCES: Record<string, Sentence> = {
   // Accounts
   invalid_credentials: "That email and password do not match. Check them and try again.",
   email_taken: "An account with this email already exists. Log in instead, or use another email.",
+  // Also answered to holds, queue joins and raffle entries tried too often.
   too_many_attempts: ({ retryAfter }) =>
-    `Too many login attempts. Wait and try again ${waitPhrase(retryAfter)}.`,
+    `Too many attempts in a short time. Wait, then try again ${waitPhrase(retryAfter)}.`,
   unauthorized: "Your session has ended. Log in again to continue.",
   auth_required: "Log in to do this.",
   token_expired: "Your session has ended. Log in again to continue.",
@@ -54,10 +55,28 @@ export const ERROR_SENTENCES: Record<string, Sentence> = {
   invalid_idempotency_key: "Checkout could not be sent safely. Reload the page and try again.",
   unknown_payment_provider: "This payment method is not available. Reload the page and try again.",
   payment_failed: "The payment did not go through. Your item stays reserved until the timer ends: try again.",
-  not_admitted: "It is not your turn yet. Keep this page open; we will let you know when you can buy.",
+
+  // Fair drops: the waiting line, raffles, drop rules and limits
+  not_admitted: "It is not your turn yet. Keep this page open: the button lights up when you are admitted.",
+  admission_expired:
+    "Your turn to buy ended before you reserved, so the next people in line were admitted. Keep watching: the host may restock.",
+  queue_not_open: "The host has not opened the line for this drop yet. Stay on the show: you can join as soon as they announce it.",
   queue_closed: "The waiting line for this product has closed.",
-  raffle_closed: "Entries for this raffle have closed. The results appear here once drawn.",
-  already_entered: "You are already in this raffle. The result appears here when the draw is done.",
+  queue_unavailable: ({ retryAfter }) =>
+    `The waiting line is briefly unavailable. Your place is kept; try again ${waitPhrase(retryAfter)}.`,
+  not_a_queue: "This product no longer sells through a waiting line. Reload the page to see how it is sold now.",
+  not_a_raffle: "This product is not sold by raffle (any more). Reload the page to see how it is sold now.",
+  raffle_not_open: "Entries for this raffle have not opened yet. Stay on the show: you can enter as soon as the host opens them.",
+  raffle_closed: "Entries for this raffle have closed. If you entered, your result appears here once it is drawn.",
+  raffle_drawn: "This raffle has already been drawn, so it cannot be opened again.",
+  no_raffle: "This raffle has not started yet. Stay on the show: you can enter when the host opens entries.",
+  already_entered: "You are already in this raffle (one entry per person). Your result appears here when it is drawn.",
+  account_too_new: ({ detail }) =>
+    detail
+      ? `${detail} Until then you can keep watching and buy other products.`
+      : "Your account is too new for this drop. You can keep watching and buy other products.",
+  show_limit_exceeded:
+    "You have reached this show's limit for one buyer, counting what is in your cart. Finish checkout for what you have.",
 
   // Rate limits
   too_many_requests: ({ retryAfter }) =>

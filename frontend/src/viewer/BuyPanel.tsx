@@ -1,16 +1,10 @@
 // One tap to reserve, a visible countdown while the item is held, checkout with the manual
-// payment provider, and a confirmation. Queue and raffle modes show the line and the entry.
-import { useCallback, useEffect, useReducer, useState } from "react";
-import {
-  checkout,
-  createHold,
-  enterRaffle,
-  joinQueue,
-  listHolds,
-  queueStatus,
-  raffleStatus,
-  releaseHold,
-} from "../api/commerce";
+// payment provider, and a confirmation. Queue mode shows the place in line and the wait, then the
+// turn to buy with its own countdown; raffle mode shows the entry, then the result.
+import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from "react";
+import { checkout, createHold, listHolds, releaseHold } from "../api/commerce";
+import type { QueueEvent, RaffleEvent } from "../api/contracts";
+import { enterRaffle, joinQueue, leaveQueue, myTicket, raffleStatus, ticketStatus } from "../api/fairness";
 import type { Hold, Product } from "../api/types";
 import { useSession } from "../app/useSession";
 import { buyButton, buyReducer } from "../lib/buyflow";
@@ -25,6 +19,8 @@ import {
 import { explain } from "../lib/errors";
 import { newIdempotencyKey } from "../lib/ids";
 import { formatPrice } from "../lib/money";
+import { nextTicketCheckMs, queueDisplay } from "../lib/queue";
+import { nextRaffleCheckMs, raffleDisplay } from "../lib/raffle";
 import { IconCheck, IconClock } from "../ui/icons";
 import { Link } from "../ui/Link";
 import { useNow } from "../ui/useNow";
@@ -32,35 +28,155 @@ import { useNow } from "../ui/useNow";
 interface Props {
   product: Product;
   clockOffsetMs: number;
+  /** The product's waiting room, from the show's channel (queue mode). */
+  room?: QueueEvent | null;
+  /** The product's raffle, from the show's channel (raffle mode). */
+  raffle?: RaffleEvent | null;
+  /** Whether the show's channel is live: without it the line is followed by asking the server. */
+  channelOpen?: boolean;
 }
 
-export function BuyPanel({ product, clockOffsetMs }: Props) {
+function Countdown({ label, ms, totalMs, children }: { label: string; ms: number; totalMs: number; children: ReactNode }) {
+  return (
+    <div className="hold-timer" role="timer" aria-label={`${label} ${spokenCountdown(ms)}`}>
+      <svg viewBox="0 0 36 36" className="ring" aria-hidden="true">
+        <circle cx="18" cy="18" r="16" className="ring-track" />
+        <circle cx="18" cy="18" r="16" className="ring-fill" strokeDasharray={`${fractionLeft(ms, totalMs) * 100.5} 100.5`} />
+      </svg>
+      <div>
+        <strong>{children}</strong>
+        <span className="countdown">
+          <IconClock size={14} /> {formatCountdown(ms)}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+function clockTime(iso: string | null | undefined): string | null {
+  if (!iso) return null;
+  const at = Date.parse(iso);
+  return Number.isFinite(at) ? new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : null;
+}
+
+export function BuyPanel({ product, clockOffsetMs, room = null, raffle = null, channelOpen = true }: Props) {
   const s = useSession();
+  const userId = s?.user.id ?? null;
   const [state, dispatch] = useReducer(buyReducer, { step: "idle" });
   const [quantity, setQuantity] = useState(1);
-  const ticking = state.step === "held" || state.step === "failed" || state.step === "queued";
-  const now = useNow(state.step === "held" ? 250 : 1000, ticking);
+  /** A raffle win whose hold is no longer live (bought, given back or timed out). */
+  const [winGone, setWinGone] = useState<string | null>(null);
+  const [retry, setRetry] = useState(0);
+  const root = useRef<HTMLDivElement>(null);
+  const turnButton = useRef<HTMLButtonElement>(null);
+  const offset = useRef(clockOffsetMs);
+  offset.current = clockOffsetMs;
+
+  const admitted = state.step === "queued" && state.queue.status === "admitted";
+  const ticking =
+    state.step === "held" || state.step === "failed" || state.step === "queued" || state.step === "raffle";
+  const now = useNow(state.step === "held" || admitted ? 250 : 1000, ticking);
 
   const reserved = useCallback(
     (hold: Hold) =>
       dispatch({ type: "reserved", hold, now: Date.now(), idempotencyKey: newIdempotencyKey() }),
     [],
   );
+  const failed = useCallback((err: unknown) => dispatch({ type: "failed", error: explain(err), now: Date.now() }), []);
+
+  // After a reload: a live hold of this product, a ticket in its line, an entry in its raffle.
+  const signedIn = s != null;
+  useEffect(() => {
+    if (!signedIn) return;
+    let gone = false;
+    void (async () => {
+      const holds = await listHolds().catch(() => [] as Hold[]);
+      const hold = holds.find((h) => h.product_id === product.id && h.seconds_left > 0);
+      if (gone) return;
+      if (hold) {
+        reserved(hold);
+      } else if (product.sale_mode === "queue") {
+        const ticket = await myTicket(product.id).catch(() => null);
+        if (ticket && !gone) dispatch({ type: "ticket", ticket, clockOffsetMs: offset.current });
+      } else if (product.sale_mode === "raffle") {
+        const current = await raffleStatus(product.id).catch(() => null);
+        if (current && !gone) dispatch({ type: "raffle", raffle: current });
+      }
+    })();
+    return () => {
+      gone = true;
+    };
+  }, [signedIn, product.id, product.sale_mode, reserved]);
+
+  // The channel moves the line and announces draws; the reducer applies what concerns this panel.
+  useEffect(() => {
+    if (room) dispatch({ type: "queue_event", event: room });
+  }, [room]);
+  useEffect(() => {
+    if (raffle) dispatch({ type: "raffle_event", event: raffle, userId });
+  }, [raffle, userId]);
+
+  // Queue: read the ticket when the channel says something changed for it, and now and then.
+  const queueView = state.step === "queued" ? state.queue : null;
+  useEffect(() => {
+    if (!queueView) return;
+    const delay = nextTicketCheckMs(queueView, channelOpen);
+    if (delay == null) return;
+    const t = setTimeout(() => {
+      ticketStatus(product.id, queueView.ticket).then(
+        (ticket) => dispatch({ type: "ticket", ticket, clockOffsetMs: offset.current }),
+        () => setRetry((n) => n + 1),
+      );
+    }, delay);
+    return () => clearTimeout(t);
+  }, [queueView, channelOpen, product.id, retry]);
+
+  // Raffle: read the result after the draw (at once for those given a hold).
+  const raffleView = state.step === "raffle" ? state.raffle : null;
+  useEffect(() => {
+    if (!raffleView) return;
+    const delay = nextRaffleCheckMs(raffleView, channelOpen);
+    if (delay == null) return;
+    const t = setTimeout(() => {
+      raffleStatus(product.id).then(
+        (current) => dispatch({ type: "raffle", raffle: current }),
+        () => setRetry((n) => n + 1),
+      );
+    }, delay);
+    return () => clearTimeout(t);
+  }, [raffleView, channelOpen, product.id, retry]);
+
+  // A raffle win is a hold placed by the draw: show it with its countdown and checkout.
+  const wonHoldId =
+    raffleView && raffleDisplay(raffleView).kind === "won" ? raffleView.entry?.hold_id ?? null : null;
+  useEffect(() => {
+    if (!wonHoldId) return;
+    let gone = false;
+    listHolds().then((holds) => {
+      if (gone) return;
+      const hold = holds.find((h) => h.hold_id === wonHoldId);
+      if (hold) reserved(hold);
+      else setWinGone(wonHoldId);
+    }, () => setRetry((n) => n + 1));
+    return () => {
+      gone = true;
+    };
+  }, [wonHoldId, reserved, retry]);
 
   const reserve = useCallback(async () => {
     dispatch({ type: "reserve" });
     try {
-      if (product.sale_mode === "queue") {
-        dispatch({ type: "queued", ticket: await joinQueue(product.id) });
+      if (product.sale_mode === "queue" && !admitted) {
+        dispatch({ type: "ticket", ticket: await joinQueue(product.id), clockOffsetMs: offset.current });
       } else if (product.sale_mode === "raffle") {
         dispatch({ type: "entered", entry: await enterRaffle(product.id) });
       } else {
         reserved(await createHold(product.id, quantity, newIdempotencyKey()));
       }
     } catch (err) {
-      dispatch({ type: "failed", error: explain(err), now: Date.now() });
+      failed(err);
     }
-  }, [product.id, product.sale_mode, quantity, reserved]);
+  }, [product.id, product.sale_mode, quantity, reserved, failed, admitted]);
 
   const pay = useCallback(async () => {
     if (state.step !== "held" && state.step !== "failed") return;
@@ -71,16 +187,38 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
     try {
       dispatch({ type: "paid", order: await checkout(hold.hold_id, key) });
     } catch (err) {
-      dispatch({ type: "failed", error: explain(err), now: Date.now() });
+      failed(err);
     }
-  }, [state]);
+  }, [state, failed]);
 
   const cancel = useCallback(async () => {
-    if (state.step === "held") await releaseHold(state.hold.hold_id).catch(() => undefined);
+    if (state.step === "held") {
+      if (
+        product.sale_mode !== "open" &&
+        !window.confirm(
+          product.sale_mode === "raffle"
+            ? "Give back your raffle win? It goes to the next entry in the draw, and you cannot get it back."
+            : "Give back your item? It goes to the next person in line.",
+        )
+      ) {
+        return;
+      }
+      await releaseHold(state.hold.hold_id).catch(() => undefined);
+    }
     dispatch({ type: "cancel" });
-  }, [state]);
+  }, [state, product.sale_mode]);
 
-  // The hold runs out: its stock goes back on sale.
+  const leave = useCallback(async () => {
+    if (!window.confirm("Leave the line? You lose your place.")) return;
+    try {
+      await leaveQueue(product.id);
+      dispatch({ type: "reset" });
+    } catch (err) {
+      failed(err);
+    }
+  }, [product.id, failed]);
+
+  // The hold runs out: its stock goes back on sale (or to the next person in line or draw).
   const holdLeft =
     state.step === "held" || state.step === "paying"
       ? remainingMs(holdDeadline(state.hold, state.heldAt, clockOffsetMs), now)
@@ -89,40 +227,12 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
     if (state.step === "held" && holdLeft === 0) dispatch({ type: "expired" });
   }, [state.step, holdLeft]);
 
-  // Queue: ask for the position now and then; once admitted, reserve at once.
+  // When the turn comes, the button to buy takes the focus if the viewer was in this panel.
   useEffect(() => {
-    if (state.step !== "queued") return;
-    if (state.ticket.admitted) {
-      createHold(product.id, quantity).then(reserved, (err) =>
-        dispatch({ type: "failed", error: explain(err), now: Date.now() }),
-      );
-      return;
-    }
-    const t = setTimeout(() => {
-      queueStatus(product.id).then(
-        (ticket) => dispatch({ type: "queued", ticket }),
-        (err) => dispatch({ type: "failed", error: explain(err), now: Date.now() }),
-      );
-    }, 3000);
-    return () => clearTimeout(t);
-  }, [state, product.id, quantity, reserved]);
-
-  // Raffle: wait for the draw; a winner's hold is theirs to check out.
-  useEffect(() => {
-    if (state.step !== "entered") return;
-    if (state.entry.status === "won" && state.entry.hold_id) {
-      listHolds().then((holds) => {
-        const hold = holds.find((h) => h.hold_id === state.entry.hold_id);
-        if (hold) reserved(hold);
-      }, () => undefined);
-      return;
-    }
-    if (state.entry.status !== "entered") return;
-    const t = setTimeout(() => {
-      raffleStatus(product.id).then((entry) => dispatch({ type: "entered", entry }), () => undefined);
-    }, 5000);
-    return () => clearTimeout(t);
-  }, [state, product.id, reserved]);
+    if (!admitted) return;
+    const active = document.activeElement;
+    if (!active || active === document.body || root.current?.contains(active)) turnButton.current?.focus();
+  }, [admitted]);
 
   if (!s) {
     return (
@@ -134,32 +244,28 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
     );
   }
 
-  const button = buyButton(product, state, now);
+  const button = buyButton(product, state, now, { room, raffle }, clockOffsetMs);
   const maxQty = Math.max(1, Math.min(product.per_user_limit, product.available));
+  const quantityPicker = product.per_user_limit > 1 && product.sale_mode !== "raffle" && maxQty > 1 && (
+    <label className="qty">
+      <span className="visually-hidden">Quantity</span>
+      <select value={quantity} onChange={(e) => setQuantity(Number(e.target.value))}>
+        {Array.from({ length: maxQty }, (_, i) => (
+          <option key={i + 1} value={i + 1}>
+            {i + 1}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 
   if (state.step === "held" || state.step === "paying") {
-    const total = product.hold_ttl_seconds * 1000;
-    const left = holdLeft ?? 0;
+    const won = product.sale_mode === "raffle";
     return (
-      <div className="buy buy-held" aria-live="polite">
-        <div className="hold-timer" role="timer" aria-label={`Reserved for ${spokenCountdown(left)}`}>
-          <svg viewBox="0 0 36 36" className="ring" aria-hidden="true">
-            <circle cx="18" cy="18" r="16" className="ring-track" />
-            <circle
-              cx="18"
-              cy="18"
-              r="16"
-              className="ring-fill"
-              strokeDasharray={`${fractionLeft(left, total) * 100.5} 100.5`}
-            />
-          </svg>
-          <div>
-            <strong>Reserved for you</strong>
-            <span className="countdown">
-              <IconClock size={14} /> {formatCountdown(left)}
-            </span>
-          </div>
-        </div>
+      <div className="buy buy-held" aria-live="polite" ref={root}>
+        <Countdown label="Reserved for" ms={holdLeft ?? 0} totalMs={product.hold_ttl_seconds * 1000}>
+          {won ? "You won! Reserved for you" : "Reserved for you"}
+        </Countdown>
         <p className="muted small">
           {state.hold.quantity} × {formatPrice(product.price_minor, product.currency)} ·{" "}
           <strong>{formatPrice(product.price_minor * state.hold.quantity, product.currency)}</strong>. Pay the
@@ -170,7 +276,7 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
             {state.step === "paying" ? "Placing order…" : "Place order"}
           </button>
           <button type="button" className="btn btn-ghost" onClick={() => void cancel()} disabled={state.step === "paying"}>
-            Cancel
+            {won ? "Give it back" : "Cancel"}
           </button>
         </div>
       </div>
@@ -179,7 +285,7 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
 
   if (state.step === "confirmed") {
     return (
-      <div className="buy buy-done" role="status">
+      <div className="buy buy-done" role="status" ref={root}>
         <p className="done-line">
           <IconCheck /> <strong>Order placed</strong>
         </p>
@@ -198,45 +304,170 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
   }
 
   if (state.step === "queued") {
+    const view = state.queue;
+    const shown = queueDisplay(view, now, product.available);
+    const turnLength = formatCountdown(view.admissionSeconds * 1000);
+    if (shown.kind === "admitted") {
+      return (
+        <div className="buy buy-held buy-turn" ref={root} data-testid="queue-turn">
+          <p className="visually-hidden" role="alert">
+            It is your turn. Buy within {spokenCountdown(shown.msLeft)}.
+          </p>
+          <Countdown label="Your turn: buy within" ms={shown.msLeft} totalMs={view.admissionSeconds * 1000}>
+            It&apos;s your turn — buy now
+          </Countdown>
+          <p className="muted small">
+            Tap Buy now to reserve it; then you have {formatCountdown(product.hold_ttl_seconds * 1000)} to place the
+            order. When this timer ends, the next person in line gets the chance.
+          </p>
+          <div className="buy-actions">
+            {quantityPicker}
+            <button ref={turnButton} type="button" className="btn btn-buy btn-grow" onClick={() => void reserve()}>
+              Buy now
+            </button>
+          </div>
+        </div>
+      );
+    }
+    const settled = shown.kind === "expired" || shown.kind === "done" || shown.kind === "left";
     return (
-      <div className="buy" role="status" aria-live="polite">
-        <p>
-          <strong>You are in line: number {state.ticket.position}</strong>
-        </p>
-        <p className="small muted">
-          Wait: {approximateWait(state.ticket.estimated_wait_seconds)}. Keep this page open — when it is
-          your turn, the item is reserved for you automatically.
-        </p>
+      <div className="buy buy-queue" ref={root} data-testid="queue-status">
+        <div role="status" aria-live="polite" aria-atomic="true">
+          {shown.kind === "pooled" && (
+            <>
+              <p><strong>You are in line</strong></p>
+              <p className="small muted">
+                Places are drawn at random when the sale opens, so joining early or late before then makes no
+                difference{room ? ` (${room.joined} in line so far)` : ""}. Keep this page open.
+              </p>
+            </>
+          )}
+          {shown.kind === "waiting" && (
+            <>
+              <p>
+                <strong>You are number <span data-testid="queue-position">{shown.position}</span> in line</strong>
+              </p>
+              <p className="small muted">
+                Estimated wait: {approximateWait(shown.waitSeconds)}. Keep this page open: when it is your turn you
+                get {turnLength} to buy.
+              </p>
+            </>
+          )}
+          {shown.kind === "checking" && (
+            <p><strong>Your turn may have come — checking…</strong></p>
+          )}
+          {shown.kind === "expired" && (
+            <>
+              <p><strong>Your turn has passed</strong></p>
+              <p className="small muted">
+                It ended before you reserved, so the next people in line were admitted. Keep watching: the host may
+                restock or run another drop.
+              </p>
+            </>
+          )}
+          {shown.kind === "done" && (
+            <>
+              <p><strong>You have had your turn</strong></p>
+              <p className="small muted">Your turn for this drop is used. Check your orders for what you bought.</p>
+            </>
+          )}
+          {shown.kind === "sold_out" && (
+            <>
+              <p><strong>Sold out</strong></p>
+              <p className="small muted">
+                Every unit is sold or in someone&apos;s cart. If reserved units come back, the line moves again: keep
+                this page open to keep your place.
+              </p>
+            </>
+          )}
+          {shown.kind === "left" && (
+            <p><strong>You left the line.</strong></p>
+          )}
+        </div>
+        {!settled && (
+          <div className="buy-actions">
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => void leave()}>
+              Leave the line
+            </button>
+          </div>
+        )}
       </div>
     );
   }
 
-  if (state.step === "entered") {
-    const e = state.entry;
+  if (state.step === "raffle") {
+    const view = state.raffle;
+    const shown = raffleDisplay(view);
+    const closes = clockTime(view.closesAt);
     return (
-      <div className="buy" role="status" aria-live="polite">
-        {e.status === "entered" && (
-          <>
-            <p><strong>You are in the raffle</strong></p>
-            <p className="small muted">Winners are drawn when entries close. The result appears here.</p>
-          </>
-        )}
-        {e.status === "won" && <p><strong>You won!</strong> Reserving your item…</p>}
-        {e.status === "lost" && (
-          <>
-            <p><strong>Not this time</strong></p>
-            <p className="small muted">Your entry was not drawn. Stay tuned for the next drop.</p>
-          </>
-        )}
+      <div className="buy buy-raffle" ref={root} data-testid="raffle-status">
+        <div role="status" aria-live="polite" aria-atomic="true">
+          {(shown.kind === "entered" || shown.kind === "open") && (
+            <>
+              <p><strong>You are in the raffle</strong></p>
+              <p className="small muted">
+                {view.entries} {view.entries === 1 ? "entry" : "entries"} so far. Winners are drawn when entries
+                close{closes ? ` at ${closes}` : ""}; a win is reserved for you automatically. Keep this page open to
+                see the result.
+              </p>
+            </>
+          )}
+          {shown.kind === "checking" && <p><strong>The raffle has been drawn — getting your result…</strong></p>}
+          {shown.kind === "won" &&
+            (winGone === shown.holdId ? (
+              <>
+                <p><strong>You won this raffle</strong></p>
+                <p className="small muted">
+                  Its reservation is no longer active: check your orders. If you did not order, the time ran out and
+                  the item went to the next entry in the draw.
+                </p>
+              </>
+            ) : (
+              <p><strong>You won!</strong> Getting your reserved item…</p>
+            ))}
+          {shown.kind === "runner_up" && (
+            <>
+              <p><strong>Not drawn this time — but you are on the waiting list</strong></p>
+              <p className="small muted">
+                If a winner does not buy, their item goes to the next entry in the draw
+                {shown.ahead > 0 ? ` (${shown.ahead} ahead of you)` : " — you are next"}. It is reserved for you
+                automatically: keep this page open.
+              </p>
+            </>
+          )}
+          {shown.kind === "not_drawn" && (
+            <>
+              <p><strong>Not drawn this time</strong></p>
+              <p className="small muted">Thank you for entering. Stay tuned for the host&apos;s next drop.</p>
+            </>
+          )}
+          {shown.kind === "closed" && <p><strong>This raffle has been drawn.</strong></p>}
+        </div>
       </div>
     );
   }
 
+  const expiredMessage =
+    product.sale_mode === "raffle"
+      ? "Your reservation ran out, so the item went to the next entry in the draw."
+      : product.sale_mode === "queue"
+        ? "Your reservation ran out, so the item went to the next person in line."
+        : "Your reservation ran out and the item went back on sale. Tap Buy to try again.";
+  const raffleInfo =
+    product.sale_mode === "raffle" && raffle?.status === "open"
+      ? `${raffle.entries} ${raffle.entries === 1 ? "entry" : "entries"}${clockTime(raffle.closes_at) ? ` · closes at ${clockTime(raffle.closes_at)}` : ""}. One entry per person; winners are drawn at random.`
+      : null;
+  const roomInfo =
+    product.sale_mode === "queue" && room && !room.sold_out
+      ? room.phase === "waiting"
+        ? `${room.joined} in line. Join before the sale opens: everyone who joins before then gets a random place.`
+        : `${Math.max(0, room.joined - room.served)} waiting. Join to get your place in line.`
+      : null;
   return (
-    <div className="buy">
+    <div className="buy" ref={root}>
       {state.step === "expired" && (
         <p className="buy-msg" role="alert">
-          Your reservation ran out and the item went back on sale. Tap Buy to try again.
+          {expiredMessage}
         </p>
       )}
       {state.step === "failed" && (
@@ -244,19 +475,9 @@ export function BuyPanel({ product, clockOffsetMs }: Props) {
           {state.error.message}
         </p>
       )}
+      {(raffleInfo ?? roomInfo) && <p className="small muted">{raffleInfo ?? roomInfo}</p>}
       <div className="buy-actions">
-        {product.per_user_limit > 1 && product.sale_mode === "open" && maxQty > 1 && (
-          <label className="qty">
-            <span className="visually-hidden">Quantity</span>
-            <select value={quantity} onChange={(e) => setQuantity(Number(e.target.value))}>
-              {Array.from({ length: maxQty }, (_, i) => (
-                <option key={i + 1} value={i + 1}>
-                  {i + 1}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        {product.sale_mode === "open" && quantityPicker}
         <button
           type="button"
           className="btn btn-buy btn-grow"

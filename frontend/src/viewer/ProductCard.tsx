@@ -1,3 +1,4 @@
+import type { QueueEvent, RaffleEvent } from "../api/contracts";
 import type { Product } from "../api/types";
 import { formatPrice } from "../lib/money";
 import { limitLabel, stockLabel } from "../lib/stock";
@@ -24,13 +25,22 @@ export function StockLine({ product }: { product: Product }) {
 }
 
 /** The highlighted product, over the video; appears when the playhead reaches the highlight. */
+/** What the show's channel says about products' drops, passed down to their buy panels. */
+export interface DropProps {
+  queues: Record<number, QueueEvent>;
+  raffles: Record<number, RaffleEvent>;
+  channelOpen: boolean;
+}
+
 export function ProductCard({
   product,
   clockOffsetMs,
+  drops,
   onClose,
 }: {
   product: Product;
   clockOffsetMs: number;
+  drops: DropProps;
   onClose: () => void;
 }) {
   return (
@@ -49,7 +59,13 @@ export function ProductCard({
           ×
         </button>
       </div>
-      <BuyPanel product={product} clockOffsetMs={clockOffsetMs} />
+      <BuyPanel
+        product={product}
+        clockOffsetMs={clockOffsetMs}
+        room={drops.queues[product.id] ?? null}
+        raffle={drops.raffles[product.id] ?? null}
+        channelOpen={drops.channelOpen}
+      />
       <p className="limit small muted">{limitLabel(product.per_user_limit)}</p>
     </section>
   );

@@ -3,17 +3,19 @@ import type { Product } from "../api/types";
 import { formatPrice } from "../lib/money";
 import { limitLabel } from "../lib/stock";
 import { BuyPanel } from "./BuyPanel";
-import { ProductThumb, StockLine } from "./ProductCard";
+import { ProductThumb, StockLine, type DropProps } from "./ProductCard";
 
 /** Every product of the show with live stock; the highlighted one first and marked. */
 export function ProductRail({
   products,
   activeProductId,
   clockOffsetMs,
+  drops,
 }: {
   products: Product[];
   activeProductId: number | null;
   clockOffsetMs: number;
+  drops: DropProps;
 }) {
   const [open, setOpen] = useState<number | null>(null);
   const ordered = [...products].sort(
@@ -52,7 +54,13 @@ export function ProductRail({
           </div>
           {open === p.id && (
             <div id={`rail-buy-${p.id}`} className="rail-buy">
-              <BuyPanel product={p} clockOffsetMs={clockOffsetMs} />
+              <BuyPanel
+                product={p}
+                clockOffsetMs={clockOffsetMs}
+                room={drops.queues[p.id] ?? null}
+                raffle={drops.raffles[p.id] ?? null}
+                channelOpen={drops.channelOpen}
+              />
             </div>
           )}
         </li>

@@ -32,6 +32,10 @@ export function ViewerPage({ showId }: { showId: number }) {
   const showCard = currentProduct && current && dismissed !== current.highlightId;
 
   const onPlayingDate = useCallback((ms: number | null) => setPlayingDate(ms), []);
+  const drops = useMemo(
+    () => ({ queues: state.queues, raffles: state.raffles, channelOpen: state.channel === "open" }),
+    [state.queues, state.raffles, state.channel],
+  );
 
   if (state.loadError && !show) {
     return (
@@ -75,6 +79,7 @@ export function ViewerPage({ showId }: { showId: number }) {
                   key={current.highlightId}
                   product={currentProduct}
                   clockOffsetMs={state.clockOffsetMs}
+                  drops={drops}
                   onClose={() => setDismissed(current.highlightId)}
                 />
               </div>
@@ -141,6 +146,7 @@ export function ViewerPage({ showId }: { showId: number }) {
               products={products}
               activeProductId={showCard ? currentProduct.id : null}
               clockOffsetMs={state.clockOffsetMs}
+              drops={drops}
             />
           </section>
           <section

@@ -2,12 +2,13 @@
 // highlights, chat, viewer count, all kept current by the show's channel.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ShowChannel, type ChannelStatus } from "../api/channel";
-import type { ChatEvent, ServerControl, ShowChannelEvent } from "../api/contracts";
+import type { ChatEvent, QueueEvent, RaffleEvent, ServerControl, ShowChannelEvent } from "../api/contracts";
 import { chatHistory, chatSettings, timeline } from "../api/edge";
+import { queueRoom, raffleStatus } from "../api/fairness";
 import { listProducts } from "../api/products";
 import { session } from "../api/session";
 import { getShow } from "../api/shows";
-import type { Product, Show } from "../api/types";
+import type { Product, QueueRoom, Raffle, Show } from "../api/types";
 import { mergeHighlights, type HighlightSource, type ScheduledHighlight } from "../lib/highlights";
 import { applyStock } from "../lib/stock";
 
@@ -32,9 +33,46 @@ export interface ShowState {
   clockOffsetMs: number;
   loadError: unknown;
   stockVersions: Record<number, number>;
+  /** Waiting rooms by product (queue mode), as the last `queue` event or the API told. */
+  queues: Record<number, QueueEvent>;
+  /** Raffles by product, as the last `raffle` event or the API told. */
+  raffles: Record<number, RaffleEvent>;
 }
 
 const MAX_CHAT = 200;
+
+/** A waiting room read from the API, in the shape of the channel's event (null: not announced). */
+export function roomEvent(room: QueueRoom): QueueEvent | null {
+  if (room.phase !== "waiting" && room.phase !== "open") return null;
+  return {
+    type: "queue",
+    product_id: room.product_id,
+    phase: room.phase,
+    joined: room.joined,
+    served: room.served,
+    sold_out: room.sold_out,
+    admission_seconds: room.admission_seconds,
+  };
+}
+
+/** A raffle read from the API, in the shape of the channel's event. */
+export function raffleEvent(raffle: Raffle): RaffleEvent {
+  return {
+    type: "raffle",
+    product_id: raffle.product_id,
+    status: raffle.status,
+    entries: raffle.entries,
+    seed_digest: raffle.seed_digest,
+    closes_at: raffle.closes_at,
+    seed: raffle.seed,
+    granted_user_ids: [],
+  };
+}
+
+/** People still waiting in a room (before opening: everyone who joined). */
+export function waitingCount(room: QueueEvent): number {
+  return room.phase === "open" ? Math.max(0, room.joined - room.served) : room.joined;
+}
 
 function chatLine(e: ChatEvent): ChatLine {
   return {
@@ -62,20 +100,45 @@ export function useShow(showId: number | null, handlers: {
     clockOffsetMs: 0,
     loadError: null,
     stockVersions: {},
+    queues: {},
+    raffles: {},
   });
   const channelRef = useRef<ShowChannel | null>(null);
   const handlersRef = useRef(handlers);
   handlersRef.current = handlers;
 
+  /** Reads a product's waiting room or raffle (after a reload, a mode change, a host action). */
+  const refreshDrop = useCallback((product: Pick<Product, "id" | "sale_mode">) => {
+    if (product.sale_mode === "queue") {
+      queueRoom(product.id).then((room) => {
+        const event = roomEvent(room);
+        setState((s) => {
+          const queues = { ...s.queues };
+          if (event) queues[product.id] = event;
+          else delete queues[product.id];
+          return { ...s, queues };
+        });
+      }, () => undefined);
+    } else if (product.sale_mode === "raffle") {
+      raffleStatus(product.id).then(
+        (raffle) => setState((s) => ({ ...s, raffles: { ...s.raffles, [product.id]: raffleEvent(raffle) } })),
+        () => undefined, // 404 no_raffle: entries not opened yet
+      );
+    }
+  }, []);
+
   const reload = useCallback(async () => {
     if (showId == null) return;
+    let products: Product[];
     try {
-      const [show, products] = await Promise.all([getShow(showId), listProducts(showId)]);
+      const [show, loaded] = await Promise.all([getShow(showId), listProducts(showId)]);
+      products = loaded;
       setState((s) => ({ ...s, show, products, stockVersions: {}, loadError: null }));
     } catch (err) {
       setState((s) => ({ ...s, loadError: err }));
       return;
     }
+    for (const p of products) refreshDrop(p);
     // Edge-side state: optional, the page works without it.
     timeline(showId).then(
       (t) =>
@@ -107,7 +170,7 @@ export function useShow(showId: number | null, handlers: {
       (c) => setState((s) => ({ ...s, slowModeSeconds: c.slow_mode_seconds })),
       () => undefined,
     );
-  }, [showId]);
+  }, [showId, refreshDrop]);
 
   const addHighlights = useCallback((incoming: HighlightSource[]) => {
     setState((s) => {
@@ -207,6 +270,26 @@ export function useShow(showId: number | null, handlers: {
               return s.show
                 ? { ...s, show: { ...s.show, status: event.status } }
                 : s;
+            case "queue":
+              return {
+                ...s,
+                queues: { ...s.queues, [event.product_id]: event },
+                // Only queue-mode products have a waiting room.
+                products: s.products.map((p) =>
+                  p.id === event.product_id && p.sale_mode !== "queue" ? { ...p, sale_mode: "queue" } : p,
+                ),
+              };
+            case "raffle":
+              return {
+                ...s,
+                raffles: { ...s.raffles, [event.product_id]: event },
+                // The draw opens the sale: winners' holds go through it.
+                products: s.products.map((p) =>
+                  p.id === event.product_id
+                    ? { ...p, sale_mode: "raffle", sale_open: p.sale_open || event.status === "drawn" }
+                    : p,
+                ),
+              };
           }
         });
       },
@@ -222,5 +305,5 @@ export function useShow(showId: number | null, handlers: {
     };
   }, [showId, reload]);
 
-  return { state, reload, addHighlights, patchProduct, removeProduct, applyCounts, channel: channelRef };
+  return { state, reload, refreshDrop, addHighlights, patchProduct, removeProduct, applyCounts, channel: channelRef };
 }
