@@ -1,5 +1,6 @@
 // The host's products: add, restock, open or close the sale, choose the mode, highlight.
 import { useState, type FormEvent } from "react";
+import type { QueueEvent, RaffleEvent } from "../api/contracts";
 import { highlight } from "../api/edge";
 import { addProduct, deleteProduct, setSaleOpen, updateProduct } from "../api/products";
 import type { Product, SaleMode } from "../api/types";
@@ -9,6 +10,7 @@ import { Field } from "../ui/Field";
 import { IconPlus, IconStar, IconTrash } from "../ui/icons";
 import { Notice } from "../ui/Notice";
 import { ProductThumb } from "../viewer/ProductCard";
+import { DropControls, ShowLimitForm } from "./DropControls";
 
 const MODES: Array<{ value: SaleMode; label: string }> = [
   { value: "open", label: "First come" },
@@ -21,17 +23,23 @@ export function Products({
   products,
   ended,
   highlightedProductId,
+  queues,
+  raffles,
   onChanged,
   onRemoved,
   onHighlighted,
+  onDrop,
 }: {
   showId: number;
   products: Product[];
   ended: boolean;
   highlightedProductId: number | null;
+  queues: Record<number, QueueEvent>;
+  raffles: Record<number, RaffleEvent>;
   onChanged: (p: Product) => void;
   onRemoved: (id: number) => void;
   onHighlighted: (productId: number) => void;
+  onDrop: (event: QueueEvent | RaffleEvent) => void;
 }) {
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
@@ -63,6 +71,7 @@ export function Products({
       <div className="card-head">
         <h2 id="products-title">Products</h2>
       </div>
+      <ShowLimitForm showId={showId} disabled={ended} />
       {message && (
         <Notice tone={message.tone} onDismiss={() => setMessage(null)}>
           {message.text}
@@ -144,6 +153,15 @@ export function Products({
                 <IconTrash size={18} />
               </button>
             </div>
+            {p.sale_mode !== "open" && (
+              <DropControls
+                product={p}
+                room={queues[p.id] ?? null}
+                raffle={raffles[p.id] ?? null}
+                disabled={busy === p.id || ended}
+                onDrop={onDrop}
+              />
+            )}
           </li>
         ))}
       </ul>

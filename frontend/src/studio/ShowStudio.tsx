@@ -16,7 +16,16 @@ import { Products } from "./Products";
 
 export function ShowStudio({ showId, onShowChanged }: { showId: number; onShowChanged: (s: Show) => void }) {
   const [control, setControl] = useState<ServerControl | null>(null);
-  const { state, reload, patchProduct, removeProduct, applyCounts, channel } = useShow(showId, { onControl: setControl });
+  const { state, reload, refreshDrop, putDrop, patchProduct, removeProduct, applyCounts, channel } = useShow(showId, {
+    onControl: setControl,
+  });
+  const productChanged = useCallback(
+    (p: Product) => {
+      patchProduct(p);
+      refreshDrop(p); // a new mode has its own line or raffle
+    },
+    [patchProduct, refreshDrop],
+  );
   const { show, products } = state;
   const [highlighted, setHighlighted] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -73,7 +82,10 @@ export function ShowStudio({ showId, onShowChanged }: { showId: number; onShowCh
             products={products}
             ended={ended}
             highlightedProductId={highlighted}
-            onChanged={patchProduct}
+            queues={state.queues}
+            raffles={state.raffles}
+            onDrop={putDrop}
+            onChanged={productChanged}
             onRemoved={removeProduct}
             onHighlighted={setHighlighted}
           />

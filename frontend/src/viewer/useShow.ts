@@ -127,6 +127,15 @@ export function useShow(showId: number | null, handlers: {
     }
   }, []);
 
+  /** What a host action answered (announce, open entries, draw): shown before the event arrives. */
+  const putDrop = useCallback((event: QueueEvent | RaffleEvent) => {
+    setState((s) =>
+      event.type === "queue"
+        ? { ...s, queues: { ...s.queues, [event.product_id]: event } }
+        : { ...s, raffles: { ...s.raffles, [event.product_id]: event } },
+    );
+  }, []);
+
   const reload = useCallback(async () => {
     if (showId == null) return;
     let products: Product[];
@@ -305,5 +314,5 @@ export function useShow(showId: number | null, handlers: {
     };
   }, [showId, reload]);
 
-  return { state, reload, refreshDrop, addHighlights, patchProduct, removeProduct, applyCounts, channel: channelRef };
+  return { state, reload, refreshDrop, putDrop, addHighlights, patchProduct, removeProduct, applyCounts, channel: channelRef };
 }
