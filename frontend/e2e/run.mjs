@@ -89,7 +89,13 @@ try {
   env.SHOWFLOOR_E2E_ARTIFACTS ??= join(repo, "test-artifacts", "e2e");
   const tests = spawnSync(
     process.execPath,
-    ["--test", "--test-concurrency=1", "--test-reporter=spec", join(here, "live-shopping.test.mjs")],
+    [
+      "--test",
+      "--test-concurrency=1",
+      "--test-reporter=spec",
+      join(here, "live-shopping.test.mjs"),
+      join(here, "fair-drop.test.mjs"),
+    ],
     { env, stdio: "inherit" },
   );
   code = tests.status ?? 1;
