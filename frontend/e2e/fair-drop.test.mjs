@@ -175,3 +175,84 @@ describe("a drop through the waiting line", { timeout: 180_000 }, () => {
     assert.equal(await studio.getByTestId("sold").first().textContent(), "1");
   });
 });
+
+describe("a raffle drop", { timeout: 120_000 }, () => {
+  const RAFFLE = { title: "Signed poster", sku: `PST-${STAMP}`, price: "40.00", stock: "1" };
+  const ENTRANT = { email: `raffle-${STAMP}@example.com`, name: "Rae Raffle" };
+  /** @type {import("playwright-core").Browser} */
+  let raffleBrowser;
+  /** @type {import("playwright-core").Page} */
+  let host;
+  /** @type {import("playwright-core").Page} */
+  let viewer;
+  let raffleShow = 0;
+  const steps = { open: false, entered: false, drawn: false };
+
+  before(async () => {
+    raffleBrowser = await launchBrowser();
+    host = await (await raffleBrowser.newContext({ viewport: { width: 1440, height: 960 } })).newPage();
+    viewer = await (await raffleBrowser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+    const res = await api("/api/v1/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: ENTRANT.email, password: VIEWER_PASSWORD, display_name: ENTRANT.name }),
+    });
+    assert.equal(res.status, 201, "registering the entrant");
+  });
+
+  after(async () => {
+    if (host) await screenshot(host, "raffle-studio").catch(() => undefined);
+    if (viewer && raffleShow) await screenshot(viewer, "raffle-viewer").catch(() => undefined);
+    await raffleBrowser?.close();
+  });
+
+  it("host puts a product in raffle mode and opens entries", async () => {
+    await logIn(host, HOST_EMAIL, HOST_PASSWORD, "/studio");
+    await host.getByLabel("Title", { exact: true }).fill("E2E raffle");
+    await host.getByRole("button", { name: "Create show" }).click();
+    await host.waitForURL(/\/studio\/\d+$/);
+    raffleShow = Number(new URL(host.url()).pathname.split("/").pop());
+    await host.getByRole("button", { name: "Add a product" }).click();
+    const form = host.locator("form.add-product");
+    await form.getByLabel("Title").fill(RAFFLE.title);
+    await form.getByLabel("SKU").fill(RAFFLE.sku);
+    await form.getByLabel("Price").fill(RAFFLE.price);
+    await form.getByLabel("Stock").fill(RAFFLE.stock);
+    await form.getByRole("button", { name: "Add product" }).click();
+    const item = host.getByTestId("studio-product").filter({ hasText: RAFFLE.title });
+    await item.getByRole("combobox", { name: "Mode" }).selectOption("raffle");
+    const group = item.getByRole("group", { name: "Raffle" });
+    await group.getByRole("button", { name: "Open entries" }).click();
+    await group.getByTestId("raffle-entries").filter({ hasText: "0 entries" }).waitFor({ timeout: 10_000 });
+    steps.open = true;
+  });
+
+  it("a viewer enters and sees the entry", async () => {
+    assert.ok(steps.open, "needs entries open");
+    await logIn(viewer, ENTRANT.email, VIEWER_PASSWORD, `/s/${raffleShow}`);
+    const item = viewer.getByTestId("rail-item").filter({ hasText: RAFFLE.title });
+    await item.getByRole("button", { name: "Buy" }).click();
+    await item.getByRole("button", { name: "Enter the raffle" }).click();
+    await item.getByText("You are in the raffle").waitFor({ timeout: 10_000 });
+    const group = host.getByTestId("studio-product").filter({ hasText: RAFFLE.title }).getByRole("group", { name: "Raffle" });
+    await group.getByTestId("raffle-entries").filter({ hasText: "1 entry" }).waitFor({ timeout: 15_000 });
+    steps.entered = true;
+  });
+
+  it("host draws: the winner's item is reserved with a countdown, and they order it", async () => {
+    assert.ok(steps.entered, "needs an entry");
+    const group = host.getByTestId("studio-product").filter({ hasText: RAFFLE.title }).getByRole("group", { name: "Raffle" });
+    host.once("dialog", (d) => void d.accept());
+    await group.getByRole("button", { name: "Close entries and draw" }).click();
+    await group.getByText("Drawn: 1 winner from 1 entry").waitFor({ timeout: 10_000 });
+    steps.drawn = true;
+    const item = viewer.getByTestId("rail-item").filter({ hasText: RAFFLE.title });
+    await item.getByText("You won! Reserved for you").waitFor({ timeout: 20_000 });
+    assert.match((await item.locator(".countdown").textContent()) ?? "", /\d+:\d\d/);
+    await item.getByRole("button", { name: "Place order" }).click();
+    await item.getByText("Order placed").waitFor({ timeout: 10_000 });
+    const entries = await (await api(`/api/v1/products/${(await (await api(`/api/v1/shows/${raffleShow}/products`)).json())[0].id}/raffle/entries`)).json();
+    assert.equal(entries.entries[0].outcome, "winner");
+    assert.ok(entries.seed, "the seed is published after the draw");
+  });
+});
