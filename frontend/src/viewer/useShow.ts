@@ -224,13 +224,14 @@ export function useShow(showId: number | null, handlers: {
   useEffect(() => {
     if (showId == null || channelOpen) return;
     const t = setInterval(() => {
-      listProducts(showId).then(
-        (products) => setState((s) => ({ ...s, products, stockVersions: {} })),
-        () => undefined,
-      );
+      listProducts(showId).then((products) => {
+        setState((s) => ({ ...s, products, stockVersions: {} }));
+        // Waiting lines and raffles too: their events travel on the same channel.
+        for (const p of products) refreshDrop(p);
+      }, () => undefined);
     }, 5000);
     return () => clearInterval(t);
-  }, [showId, channelOpen]);
+  }, [showId, channelOpen, refreshDrop]);
 
   const removeProduct = useCallback((id: number) => {
     setState((s) => ({ ...s, products: s.products.filter((p) => p.id !== id) }));
