@@ -156,10 +156,15 @@ async def test_raffle_closes_at_its_deadline(api: Api) -> None:
     for viewer in viewers:
         assert (await c.post(base, headers=viewer.headers)).status_code == 201
 
-    async def drawn() -> bool:
-        return bool((await c.get(base)).json()["status"] == "drawn")
+    async def drawn_and_held() -> bool:
+        # The draw is recorded first; the winner's hold follows (at the latest on the next
+        # tick, when the gate had not yet seen the sale open).
+        if (await c.get(base)).json()["status"] != "drawn":
+            return False
+        entries = (await c.get(f"{base}/entries")).json()["entries"]
+        return any(e["outcome"] == "winner" for e in entries)
 
-    await wait_until(drawn, timeout=15)
+    await wait_until(drawn_and_held, timeout=15)
     listing = (await c.get(f"{base}/entries")).json()
     winner = rerun(listing["seed"], [e["user_id"] for e in listing["entries"]])[0]
     assert [e["user_id"] for e in listing["entries"] if e["outcome"] == "winner"] == [winner]
