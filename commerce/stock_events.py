@@ -31,9 +31,20 @@ class StockChanged(msgspec.Struct, frozen=True, kw_only=True):
     version: int
 
 
+class SaleChanged(msgspec.Struct, frozen=True, kw_only=True):
+    product_id: int
+    show_id: int
+    sale_open: bool
+    sale_mode: str
+
+
 class StockSink(Protocol):
     async def publish_stock(self, events: list[StockChanged]) -> None:
         """Deliver a batch (at most one event per product) to the real-time channels."""
+        ...
+
+    async def publish_sale(self, event: SaleChanged) -> None:
+        """Deliver a change of a product's sale (open, closed, mode)."""
         ...
 
 
@@ -55,6 +66,15 @@ class CoalescingStockEvents:
             version=counts.version,
         )
         self._wake.set()
+
+    async def sale_changed(self, event: SaleChanged) -> None:
+        """Publish at once (rare, and the buy button depends on it), after the counts that
+        are still pending, so a viewer never sees an open sale with stale counts."""
+        await self.flush()
+        try:
+            await self._sink.publish_sale(event)
+        except Exception:
+            logger.exception("sale_event_publish_failed", extra={"product_id": event.product_id})
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="stock-events")
@@ -98,3 +118,12 @@ class EdgeBusSink:
             await bus.publish(event.show_id, StockEvent(
                 product_id=event.product_id, available=event.available, held=event.held,
                 sold=event.sold, version=event.version))
+
+    async def publish_sale(self, event: SaleChanged) -> None:
+        from edge.bus import shared_event_bus
+        from edge.events import SaleEvent
+
+        mode = event.sale_mode if event.sale_mode in ("open", "queue", "raffle") else "open"
+        await shared_event_bus(self._resources).publish(event.show_id, SaleEvent(
+            product_id=event.product_id, sale_open=event.sale_open,
+            sale_mode=mode))  # type: ignore[arg-type]

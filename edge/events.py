@@ -62,6 +62,14 @@ class ShowEvent(msgspec.Struct, frozen=True, tag="show", tag_field="type"):
     at: datetime | None = None
 
 
+class SaleEvent(msgspec.Struct, frozen=True, tag="sale", tag_field="type"):
+    """A product's sale opened or closed, or its mode changed: what the buy button offers."""
+
+    product_id: int
+    sale_open: bool
+    sale_mode: Literal["open", "queue", "raffle"]
+
+
 class QueueEvent(msgspec.Struct, frozen=True, tag="queue", tag_field="type"):
     """A product's waiting room: tickets ranked up to ``served`` have been admitted, so a
     waiting ticket's position is its rank minus ``served``; ``sold_out`` tells everyone still
@@ -89,10 +97,10 @@ class RaffleEvent(msgspec.Struct, frozen=True, tag="raffle", tag_field="type"):
 
 
 Event = (StockEvent | HighlightEvent | ChatEvent | ChatDeletedEvent | ViewersEvent | ShowEvent
-         | QueueEvent | RaffleEvent)
+         | SaleEvent | QueueEvent | RaffleEvent)
 
 EVENT_TYPES: tuple[str, ...] = ("stock", "highlight", "chat", "chat_deleted", "viewers", "show",
-                                "queue", "raffle")
+                                "sale", "queue", "raffle")
 
 
 class Envelope(msgspec.Struct, frozen=True):

@@ -29,6 +29,7 @@ from commerce.domain.shows import ensure_can_manage
 from commerce.domain.users import Principal, Role
 from commerce.fairness import sql as fairness_sql
 from commerce.gate.base import GateNotLoaded, InventoryGate
+from commerce.stock_events import SaleChanged
 from showfloor.problems import ProblemError
 from showfloor.ratelimit import Limit, RateLimiter
 
@@ -610,6 +611,9 @@ class Sales:
         if self._rules is not None:
             await self._rules.sale_changed(product)
         self._changed(product.id, product.show_id, counts)
+        await self._events.sale_changed(SaleChanged(
+            product_id=product.id, show_id=product.show_id, sale_open=product.sale_open,
+            sale_mode=product.sale_mode.value))
 
     # -- background work --------------------------------------------------------------------
 

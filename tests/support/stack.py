@@ -187,6 +187,14 @@ async def shopping_story(stack: Stack) -> None:
             hello = msgspec.json.decode(await ws.recv())
             assert hello["type"] == "hello"
 
+            # The sale's state → channel: viewers' buy buttons follow the host's switch.
+            for action, is_open in (("close", False), ("open", True)):
+                switched = await http.post(
+                    f"{stack.api}/api/v1/products/{product['id']}/sale/{action}", headers=host)
+                assert switched.status_code == 200, switched.text
+                sale = await channel.wait_for("sale", lambda e, o=is_open: e["sale_open"] is o)
+                assert (sale["product_id"], sale["sale_mode"]) == (product["id"], "open")
+
             # Inventory → channel: a hold shows up as a stock event.
             hold = await http.post(f"{stack.api}/api/v1/products/{product['id']}/holds",
                                    json={"quantity": 1}, headers=viewer)

@@ -25,6 +25,11 @@ describe("channel frames", () => {
     expect(sse?.event.type).toBe("queue");
   });
 
+  it("reads sale changes", () => {
+    const sse = parseSseMessage(1, "8", "sale", '{"product_id":2,"sale_open":true,"sale_mode":"open"}');
+    expect(sse?.event).toEqual({ type: "sale", product_id: 2, sale_open: true, sale_mode: "open" });
+  });
+
   it("drops unknown event types and garbage", () => {
     expect(parseFrame('[{"id":1,"show_id":1,"event":{"type":"nope"}}]')).toEqual({ kind: "events", envelopes: [] });
     expect(parseFrame("{oops").kind).toBe("invalid");

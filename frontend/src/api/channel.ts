@@ -14,7 +14,7 @@ export type Frame =
   | { kind: "control"; message: ServerControl }
   | { kind: "invalid" };
 
-const EVENT_TYPES = new Set(["stock", "highlight", "chat", "chat_deleted", "viewers", "show", "queue", "raffle"]);
+const EVENT_TYPES = new Set(["stock", "highlight", "chat", "chat_deleted", "viewers", "show", "sale", "queue", "raffle"]);
 
 function isEnvelope(value: unknown): value is Envelope {
   if (!value || typeof value !== "object") return false;

@@ -47,6 +47,14 @@ export interface ShowEvent {
   at?: string | null;
 }
 
+/** A product's sale opened or closed, or its mode changed (what the buy button offers). */
+export interface SaleEvent {
+  type: "sale";
+  product_id: number;
+  sale_open: boolean;
+  sale_mode: "open" | "queue" | "raffle";
+}
+
 /** A product's waiting room: tickets ranked up to `served` are admitted (position = rank - served). */
 export interface QueueEvent {
   type: "queue";
@@ -77,6 +85,7 @@ export type ShowChannelEvent =
   | ChatDeletedEvent
   | ViewersEvent
   | ShowEvent
+  | SaleEvent
   | QueueEvent
   | RaffleEvent;
 

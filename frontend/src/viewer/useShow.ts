@@ -280,6 +280,15 @@ export function useShow(showId: number | null, handlers: {
               return s.show
                 ? { ...s, show: { ...s.show, status: event.status } }
                 : s;
+            case "sale":
+              return {
+                ...s,
+                products: s.products.map((p) =>
+                  p.id === event.product_id
+                    ? { ...p, sale_open: event.sale_open, sale_mode: event.sale_mode }
+                    : p,
+                ),
+              };
             case "queue":
               return {
                 ...s,
