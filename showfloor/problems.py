@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     from litestar.types import ExceptionHandlersMap
@@ -160,9 +161,29 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+def handle_database_unavailable(
+    request: Request[Any, Any, Any], exc: OperationalError
+) -> Response[bytes]:
+    """The database refused or dropped the connection, or stayed locked: nothing was applied
+    (the transaction rolled back), so the client may simply retry."""
+    logger.warning(
+        "database_unavailable",
+        extra={"path": request.url.path, "method": request.method, "error": str(exc.orig)},
+    )
+    return problem_response(
+        ProblemError(
+            503,
+            "database_unavailable",
+            "The service is briefly overloaded; nothing was changed. Try again in a moment.",
+            retry_after=1,
+        )
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: handle_problem,
     ValidationException: handle_validation,
     HTTPException: handle_http,
+    OperationalError: handle_database_unavailable,
     Exception: handle_unexpected,
 }

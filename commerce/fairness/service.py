@@ -31,6 +31,7 @@ from commerce.fairness.rules import MAX_SHOW_LIMIT, DropRules, check_account_age
 from commerce.fairness.sql import EntryRow, RaffleRow
 from commerce.fairness.waiting_room import MAX_BATCH, Phase, RoomView, TicketStatus, TicketView
 from edge.events import QueueEvent, RaffleEvent
+from showfloor.cache import SingleFlightCache
 from showfloor.problems import ProblemError
 from showfloor.ratelimit import Limit, RateLimiter
 
@@ -112,9 +113,11 @@ class Fairness:
         self._metrics = metrics
         self._config = config or FairnessConfig()
         self._clock = clock
-        self._rules: dict[int, tuple[float, DropRules]] = {}
+        self._rules: SingleFlightCache[int, DropRules] = SingleFlightCache(
+            self._config.rules_ttl_seconds)
         self._created: dict[int, datetime] = {}
-        self._products: dict[int, tuple[float, Product]] = {}
+        self._products: SingleFlightCache[int, Product] = SingleFlightCache(
+            self._config.rules_ttl_seconds)
         self._published: dict[int, tuple[object, ...]] = {}
         self._shows: dict[int, int] = {}
         self._dirty: set[int] = set()
@@ -146,13 +149,11 @@ class Fairness:
                                    "again.", retry_after=decision.retry_after_header)
 
     async def rules(self, product_id: int) -> DropRules:
-        cached = self._rules.get(product_id)
-        if cached is not None and time.monotonic() - cached[0] < self._config.rules_ttl_seconds:
-            return cached[1]
+        return await self._rules.get(product_id, lambda: self._read_rules(product_id))
+
+    async def _read_rules(self, product_id: int) -> DropRules:
         async with self._sessions() as db, db.begin():
-            found = await fairness_sql.rules_of(db, product_id)
-        self._rules[product_id] = (time.monotonic(), found)
-        return found
+            return await fairness_sql.rules_of(db, product_id)
 
     async def drop_rules(self, product_id: int) -> DropRules:
         await self._product(product_id)
@@ -198,12 +199,7 @@ class Fairness:
     async def _recent_product(self, product_id: int) -> Product:
         """The product as read at most ``rules_ttl_seconds`` ago: a drop's first second
         would otherwise send every join to the database."""
-        cached = self._products.get(product_id)
-        if cached is not None and time.monotonic() - cached[0] < self._config.rules_ttl_seconds:
-            return cached[1]
-        product = await self._product(product_id)
-        self._products[product_id] = (time.monotonic(), product)
-        return product
+        return await self._products.get(product_id, lambda: self._product(product_id))
 
     async def set_rules(self, caller: Principal, product_id: int, *,
                         admission_seconds: int | None, min_account_age_seconds: int | None
@@ -217,7 +213,7 @@ class Fairness:
                 current.min_account_age_seconds if min_account_age_seconds is None
                 else min_account_age_seconds)
             await fairness_sql.save_rules(db, updated, datetime.now(UTC))
-        self._rules[product_id] = (time.monotonic(), updated)
+        self._rules.put(product_id, updated)
         return updated
 
     async def show_limit(self, show_id: int) -> int | None:
@@ -299,7 +295,7 @@ class Fairness:
 
     async def sale_changed(self, product: Product) -> None:
         self._shows[product.id] = product.show_id
-        self._products[product.id] = (time.monotonic(), product)
+        self._products.put(product.id, product)
         if product.sale_mode is SaleMode.QUEUE and product.sale_open:
             try:
                 await self._rooms.open(product.id)

@@ -30,6 +30,7 @@ from commerce.domain.users import Principal, Role
 from commerce.fairness import sql as fairness_sql
 from commerce.gate.base import GateNotLoaded, InventoryGate
 from commerce.stock_events import SaleChanged
+from showfloor.cache import SingleFlightCache
 from showfloor.problems import ProblemError
 from showfloor.ratelimit import Limit, RateLimiter
 
@@ -59,7 +60,6 @@ class ProductMeta:
     show_id: int
     sale_mode: SaleMode
     hold_ttl_seconds: int
-    fetched_at: float
 
 
 class HoldRules(Protocol):
@@ -120,8 +120,8 @@ class Sales:
         self._metrics = metrics
         self._config = config or SalesConfig()
         self._clock = clock
-        self._meta: dict[int, ProductMeta] = {}
-        self._meta_reads: dict[int, asyncio.Future[ProductMeta]] = {}
+        self._meta: SingleFlightCache[int, ProductMeta] = SingleFlightCache(
+            self._config.meta_ttl_seconds)
         self._load_locks: dict[int, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._rules: HoldRules | None = None
@@ -132,28 +132,16 @@ class Sales:
     # -- gate state -----------------------------------------------------------------------
 
     async def _product_meta(self, product_id: int) -> ProductMeta:
-        meta = self._meta.get(product_id)
-        if meta is not None and time.monotonic() - meta.fetched_at < self._config.meta_ttl_seconds:
-            return meta
         # One read per product however many attempts arrive at once (a flash sale's first
         # second would otherwise send every attempt to the database).
-        pending = self._meta_reads.get(product_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self._read_meta(product_id))
-            self._meta_reads[product_id] = pending
-            pending.add_done_callback(lambda _: self._meta_reads.pop(product_id, None))
-        return await asyncio.shield(pending)
+        return await self._meta.get(product_id, lambda: self._read_meta(product_id))
 
     async def _read_meta(self, product_id: int) -> ProductMeta:
-        now = time.monotonic()
         async with self._sessions() as db, db.begin():
             product = await products_sql.product_by_id(db, product_id)
         if product is None:
-            self._meta.pop(product_id, None)
             raise NotFound(f"There is no product {product_id}.")
-        meta = ProductMeta(product.show_id, product.sale_mode, product.hold_ttl_seconds, now)
-        self._meta[product_id] = meta
-        return meta
+        return ProductMeta(product.show_id, product.sale_mode, product.hold_ttl_seconds)
 
     async def load_product(self, product_id: int, *, cause: str) -> Counts | None:
         """(Re)build one product's gate state from the database."""
@@ -601,7 +589,7 @@ class Sales:
 
     async def sale_changed(self, product: Product) -> None:
         """Mirror a product's sale settings (open, per-user limit) into the gate."""
-        self._meta.pop(product.id, None)
+        self._meta.forget(product.id)
         if product.sale_open and not await self._gate.is_loaded(product.id):
             counts = await self.load_product(product.id, cause="open")
         else:

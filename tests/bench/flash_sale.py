@@ -223,11 +223,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", choices=["gate", "baseline", "embedded"])
+    parser.add_argument("--keep", type=Path, help="keep the servers' logs in this directory")
     args = parser.parse_args()
     print(f"flash sale: {args.users} users, {args.attempts} attempts, stock {args.stock}, "
           f"limit 1 per user, {args.concurrency} connections")
     with tempfile.TemporaryDirectory(prefix="sf-bench-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) if args.keep is None else args.keep
+        root.mkdir(parents=True, exist_ok=True)
         if args.only in (None, "gate"):
             (root / "gate").mkdir()
             asyncio.run(_gate(args, root / "gate", redis=True))
