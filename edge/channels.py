@@ -38,6 +38,7 @@ from edge.protocol import (
     Pong,
     client_message_decoder,
 )
+from edge.wsdirect import direct_sender, expose_server_protocol
 from showfloor.problems import ProblemError
 from showfloor.web import resources_of
 
@@ -180,6 +181,11 @@ class ShowSocket:
     async def _write(self, sub: Subscription) -> None:
         send = self._send
         try:
+            direct = direct_sender(self.socket.scope, self.edge.edge.ws_send_buffer_bytes)
+            if direct is not None:
+                # Batches are written as the bus delivers them; next_batch() only waits for
+                # the end of the subscription.
+                sub.attach(direct.push)
             while True:
                 batch = await sub.next_batch()
                 event: WebSocketSendEvent = {
@@ -339,7 +345,7 @@ def _log_failure(task: asyncio.Task[None]) -> None:
         logger.warning("edge_clock_store_failed", exc_info=task.exception())
 
 
-@websocket("/ws/shows/{show_id:int}")
+@websocket("/ws/shows/{show_id:int}", middleware=[expose_server_protocol])
 async def show_socket(socket: WebSocket[Any, Any, Any], show_id: FromPath[int]) -> None:
     await ShowSocket(services_of(socket), socket, show_id).run()
 

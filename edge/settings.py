@@ -21,6 +21,9 @@ class EdgeSettings:
     retention_seconds: int = 2 * 24 * 3600
     # Deliveries waiting for one connection before it is cut as a slow consumer.
     queue_size: int = 256
+    # Bytes a WebSocket may have waiting in its send buffer (beside the kernel's) before it is
+    # cut as a slow consumer.
+    ws_send_buffer_bytes: int = 128 * 1024
     # How long a close frame may wait behind a stalled socket before the connection is dropped.
     close_timeout_seconds: float = 5.0
     # A feed (one reader per show and worker) lingers this long after its last subscriber left,
@@ -61,6 +64,9 @@ class EdgeSettings:
             backlog=get("EDGE_BACKLOG", d.backlog, _positive_int),
             retention_seconds=get("EDGE_RETENTION_SECONDS", d.retention_seconds, _positive_int),
             queue_size=get("EDGE_QUEUE_SIZE", d.queue_size, _positive_int),
+            ws_send_buffer_bytes=get(
+                "EDGE_WS_SEND_BUFFER_BYTES", d.ws_send_buffer_bytes, _positive_int
+            ),
             close_timeout_seconds=get(
                 "EDGE_CLOSE_TIMEOUT_SECONDS", d.close_timeout_seconds, _positive_float
             ),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from edge.bus.base import (
+    Batch,
     BusClosed,
     Delivery,
     EventBus,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BACKLOG",
+    "Batch",
     "BusClosed",
     "Delivery",
     "EventBus",

@@ -1,4 +1,4 @@
-"""The event bus: publish events to a show's channel, subscribe to it from any process.
+r"""The event bus: publish events to a show's channel, subscribe to it from any process.
 
 A show's events carry consecutive ids starting at 1, assigned by :meth:`EventBus.publish`. A
 subscriber names the last id it processed (``since``) and receives every later event still in
@@ -8,13 +8,19 @@ Every subscriber has a bounded queue. One that falls more than ``max_pending`` d
 behind is cut (:class:`SlowConsumer`) and everything queued for it is dropped, so a slow
 connection costs bounded memory and never delays the others: it reconnects with ``since`` and
 resumes from the backlog.
+
+A consumer that can write without waiting (a WebSocket whose socket takes bytes directly)
+:meth:`~Subscription.attach`\ es a sink instead of draining the queue: from then on every batch
+goes straight to the sink as the bus delivers it, the same :class:`Batch` object to every
+subscriber of the show, so its wire form is built once. The sink bounds what it holds itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from edge.domain.backlog import ResumeKind, ResumePlan
 
@@ -52,6 +58,35 @@ class Delivery:
         return f"Delivery(id={self.id}, show_id={self.show_id}, type={self.event_type!r})"
 
 
+_T = TypeVar("_T")
+
+
+class Batch(tuple[Delivery, ...]):
+    """Deliveries handed to every subscriber of a show at once, oldest first.
+
+    Whatever a wire format makes of a batch (a WebSocket frame, SSE chunks) is built once, by
+    :meth:`encoded`, and shared by every connection it is written to.
+    """
+
+    def encoded(self, encoder: Callable[[Batch], _T]) -> _T:
+        cache: dict[Callable[[Batch], object], object] | None = self.__dict__.get("_encoded")
+        if cache is None:
+            cache = self.__dict__["_encoded"] = {}
+        value = cache.get(encoder)
+        if value is None:
+            value = cache[encoder] = encoder(self)
+        return value  # type: ignore[return-value]
+
+
+def as_batch(deliveries: Sequence[Delivery]) -> Batch:
+    return deliveries if isinstance(deliveries, Batch) else Batch(deliveries)
+
+
+Sink: TypeAlias = Callable[[Batch], bool]
+"""Writes a batch to a consumer at once; False when the consumer is too far behind to take it
+(nothing was written, and the subscription ends as a slow consumer)."""
+
+
 class SubscriptionEnded(Exception):
     """The subscription will not deliver anything more; the client should resume elsewhere."""
 
@@ -83,6 +118,7 @@ class Subscription:
         "_ended",
         "_held",
         "_queue",
+        "_sink",
         "_waiter",
         "last_delivered",
         "last_queued",
@@ -102,8 +138,9 @@ class Subscription:
         self._ended: SubscriptionEnded | None = None
         # While the backlog is being fetched, live deliveries wait here (see hold/release).
         self._held: list[Delivery] | None = None
+        self._sink: Sink | None = None
         self.last_queued = 0  # highest id put in the queue: later duplicates are dropped
-        self.last_delivered = 0  # highest id returned by next_batch
+        self.last_delivered = 0  # highest id returned by next_batch or pushed to the sink
         # A replayed backlog may exceed max_pending; it is allowed until first drained.
         self._allowance = 0
 
@@ -118,6 +155,8 @@ class Subscription:
         if self._held is not None:
             self._held.extend(deliveries)
             return True
+        if self._sink is not None:
+            return self._push(self._sink, deliveries)
         queue = self._queue
         last = self.last_queued
         for d in deliveries:
@@ -132,6 +171,37 @@ class Subscription:
         if waiter is not None and queue and not waiter.done():
             waiter.set_result(None)
         return True
+
+    def _push(self, sink: Sink, deliveries: Sequence[Delivery]) -> bool:
+        last = self.last_delivered  # what is pushed is delivered: nothing stays queued
+        if not deliveries or deliveries[-1].id <= last:
+            return True
+        if deliveries[0].id <= last:
+            deliveries = [d for d in deliveries if d.id > last]
+        if not sink(as_batch(deliveries)):
+            self.end(SlowConsumer(self.last_delivered))
+            return False
+        self.last_queued = self.last_delivered = deliveries[-1].id
+        return True
+
+    def attach(self, sink: Sink) -> None:
+        """Hand what is queued to ``sink``, then every later batch as soon as it is offered.
+
+        From then on :meth:`next_batch` returns nothing: it waits for the end and raises it.
+        """
+        if self._held is not None:
+            raise RuntimeError("attach() while the backlog is being fetched")
+        if self._ended is not None:
+            return
+        queued, self._queue = self._queue, []
+        self._allowance = 0
+        self._sink = sink
+        if queued:
+            self._push(sink, Batch(queued))
+
+    @property
+    def attached(self) -> bool:
+        return self._sink is not None
 
     def replay(self, backlog: Sequence[Delivery]) -> None:
         """Queue a backlog; it does not count against ``max_pending``."""

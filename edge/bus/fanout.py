@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from edge.bus.base import as_batch
+
 if TYPE_CHECKING:
     from edge.bus.base import Delivery, Subscription, SubscriptionEnded
 
@@ -29,10 +31,12 @@ class ShowFeed:
 
     def deliver(self, deliveries: Sequence[Delivery]) -> None:
         """Offer deliveries to every subscriber; a subscriber that overflows is ended and removed
-        without any effect on the others."""
+        without any effect on the others. Every subscriber is offered the same
+        :class:`~edge.bus.base.Batch`, so its wire form is built once."""
+        batch = as_batch(deliveries)
         overflowed: list[Subscription] = []
         for sub in self.subscribers:
-            if not sub.offer(deliveries):
+            if not sub.offer(batch):
                 overflowed.append(sub)
         for sub in overflowed:
             self.subscribers.discard(sub)

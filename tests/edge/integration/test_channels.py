@@ -14,9 +14,11 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from edge.bus import Batch
 from edge.events import ChatEvent, Envelope, StockEvent, ViewersEvent, decode_batch
 from edge.protocol import CLOSE_NOT_FOUND, CLOSE_RESUME, CLOSE_UNAUTHORIZED
 from edge.settings import EdgeSettings
+from edge.wsdirect import DirectSender
 from tests.edge.support import Seed, close_code_after_draining, edge_server
 
 pytestmark = pytest.mark.integration
@@ -58,6 +60,35 @@ async def test_anonymous_viewers_receive_typed_events_in_order(sqlite_db: tuple[
     assert [e.id for e in got] == [1, 2, 3, 4, 5]
     assert got[2].event == stock(3)
     assert all(e.show_id == seed.show for e in got)
+
+
+async def test_event_frames_are_written_straight_to_the_transport(
+    sqlite_db: tuple[str, Seed], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, seed = sqlite_db
+    pushed: list[list[int]] = []
+    push = DirectSender.push
+
+    def spy(self: DirectSender, batch: Batch) -> bool:
+        pushed.append([d.id for d in batch])
+        return push(self, batch)
+
+    monkeypatch.setattr(DirectSender, "push", spy)
+    async with edge_server(url, EdgeSettings()) as app:
+        bus = app.services().bus
+        for v in range(1, 4):
+            await bus.publish(seed.show, stock(v))
+        async with (
+            connect(f"{app.ws}/ws/shows/{seed.show}?since=1") as a,
+            connect(f"{app.ws}/ws/shows/{seed.show}") as b,
+        ):
+            await hello(a)
+            await hello(b)
+            await bus.publish(seed.show, stock(4))
+            got_a, got_b = await events(a, 3), await events(b, 1)
+    assert [e.id for e in got_a] == [2, 3, 4]
+    assert [e.id for e in got_b] == [4]
+    assert sorted(pushed) == [[2, 3], [4], [4]]
 
 
 async def test_a_reconnecting_client_resumes_without_loss(sqlite_db: tuple[str, Seed]) -> None:
