@@ -19,7 +19,8 @@ class EdgeSettings:
     backlog: int = 1000
     # How long a show's events and counter live in Redis after its last event.
     retention_seconds: int = 2 * 24 * 3600
-    # Deliveries waiting for one connection before it is cut as a slow consumer.
+    # Deliveries waiting for one connection before it is cut as a slow consumer (an SSE stream;
+    # a WebSocket until its hello is sent, then its frames are written as events arrive).
     queue_size: int = 256
     # Bytes a WebSocket may have waiting in its send buffer (beside the kernel's) before it is
     # cut as a slow consumer.
