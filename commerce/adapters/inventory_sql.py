@@ -211,6 +211,59 @@ async def usage_and_limit(db: AsyncSession, product_id: int, user_id: int, now: 
     return int(row[0]) + int(row[1]), int(row[2])
 
 
+async def usages_and_limit(db: AsyncSession, product_id: int, user_ids: list[int],
+                           now: datetime) -> tuple[dict[int, int], int]:
+    """Per user, units in live holds and orders of the product; and its per-user limit. Three
+    statements for a whole batch of winners."""
+    limit = (await db.execute(
+        select(products.c.per_user_limit).where(products.c.id == product_id)
+    )).scalar_one_or_none()
+    used: dict[int, int] = defaultdict(int)
+    for table, live in ((holds, and_(holds.c.status == "active", holds.c.expires_at > now)),
+                        (orders, orders.c.status != "cancelled")):
+        rows = await db.execute(
+            select(table.c.user_id, func.sum(table.c.quantity))
+            .where(table.c.product_id == product_id, table.c.user_id.in_(user_ids), live)
+            .group_by(table.c.user_id))
+        for user_id, quantity in rows:
+            used[int(user_id)] += int(quantity)
+    return dict(used), int(limit or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class NewHold:
+    hold_id: str
+    user_id: int
+    quantity: int
+    idempotency_key: str | None
+    expires_at: datetime
+
+
+async def insert_holds(db: AsyncSession, product_id: int, new: list[NewHold], after: DbCounts,
+                       now: datetime) -> list[HoldRow]:
+    """Write a batch of holds whose units ``take_for_hold`` took together (``after`` is the
+    product's counts once all are held), with one ledger entry each, in two statements."""
+    await db.execute(insert(holds), [
+        {"id": h.hold_id, "product_id": product_id, "user_id": h.user_id,
+         "quantity": h.quantity, "status": "active", "idempotency_key": h.idempotency_key,
+         "expires_at": h.expires_at, "created_at": now}
+        for h in new
+    ])
+    held = after.held - sum(h.quantity for h in new)
+    entries = []
+    for h in new:
+        held += h.quantity
+        entries.append({
+            "product_id": product_id, "reason": "hold", "quantity": h.quantity,
+            "hold_id": h.hold_id, "order_id": None, "user_id": h.user_id,
+            "stock_after": after.stock, "held_after": held, "sold_after": after.sold,
+            "created_at": now,
+        })
+    await db.execute(insert(inventory_ledger), entries)
+    return [HoldRow(h.hold_id, product_id, h.user_id, h.quantity, "active", h.idempotency_key,
+                    h.expires_at, now) for h in new]
+
+
 async def insert_hold(db: AsyncSession, *, hold_id: str, product_id: int, user_id: int,
                       quantity: int, idempotency_key: str | None, expires_at: datetime,
                       now: datetime) -> HoldRow:

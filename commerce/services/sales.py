@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from commerce.adapters import inventory_sql, products_sql, shows_sql
+from commerce.adapters.inventory_sql import NewHold
 from commerce.domain.errors import Conflict, Forbidden, NotFound
 from commerce.domain.inventory import Counts, LiveHold, Outcome
 from commerce.domain.products import Product, SaleMode
@@ -29,6 +30,7 @@ from commerce.domain.shows import ensure_can_manage
 from commerce.domain.users import Principal, Role
 from commerce.fairness import sql as fairness_sql
 from commerce.gate.base import GateNotLoaded, InventoryGate
+from commerce.services.hold_writer import HoldWriter
 from commerce.stock_events import SaleChanged
 from showfloor.cache import SingleFlightCache
 from showfloor.problems import ProblemError
@@ -122,6 +124,7 @@ class Sales:
         self._clock = clock
         self._meta: SingleFlightCache[int, ProductMeta] = SingleFlightCache(
             self._config.meta_ttl_seconds)
+        self._writer = HoldWriter(sessions)
         self._load_locks: dict[int, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._rules: HoldRules | None = None
@@ -278,6 +281,21 @@ class Sales:
     async def _persist_hold(self, caller: Principal, product_id: int, meta: ProductMeta,
                             hold: LiveHold, idempotency_key: str | None,
                             counts: Counts | None) -> HoldRow:
+        try:
+            written = await self._writer.write(product_id, meta.show_id, NewHold(
+                hold.hold_id, caller.user_id, hold.quantity, idempotency_key,
+                _ms(hold.expires_at)))
+        except (SQLAlchemyError, OSError) as exc:
+            await self._undo_reserve(product_id, hold)
+            raise _unavailable(exc) from None
+        if written is not None:
+            return self._hold_placed(caller, product_id, meta, hold, counts, written)
+        return await self._persist_one_hold(caller, product_id, meta, hold, idempotency_key,
+                                            counts)
+
+    async def _persist_one_hold(self, caller: Principal, product_id: int, meta: ProductMeta,
+                                hold: LiveHold, idempotency_key: str | None,
+                                counts: Counts | None) -> HoldRow:
         now = datetime.now(UTC)
         refusal: Outcome | None = None
         show_limit: int | None = None
@@ -326,6 +344,10 @@ class Sales:
             self._metrics.hold_attempts.labels(refusal.value).inc()
             status, code, detail = _OUTCOME_ERRORS[refusal]
             raise ProblemError(status, code, detail)
+        return self._hold_placed(caller, product_id, meta, hold, counts, row)
+
+    def _hold_placed(self, caller: Principal, product_id: int, meta: ProductMeta,
+                     hold: LiveHold, counts: Counts | None, row: HoldRow) -> HoldRow:
         self._metrics.hold_attempts.labels("ok").inc()
         if counts is not None:
             if counts.available == 0:
@@ -652,6 +674,7 @@ class Sales:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._writer.close()
 
     async def _every(self, work: Callable[[], Awaitable[object]]) -> None:
         while True:
