@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from showfloor.settings import PREFIX, SettingsError
+from showfloor.settings import EnvReader
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +45,7 @@ class EdgeSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> EdgeSettings:
-        def get(key: str, default: _T, parse: Callable[[str], _T]) -> _T:
-            name = f"{PREFIX}{key}"
-            raw = env.get(name, "")
-            if raw == "":
-                return default
-            try:
-                return parse(raw)
-            except ValueError as exc:
-                raise SettingsError(
-                    f"{name}={raw!r} is not valid: {exc}. "
-                    f"Unset it to use the default ({default!r})."
-                ) from None
+        get = EnvReader(env)
 
         d = cls()
         media_url = get("MEDIA_INTERNAL_URL", None, _http_url)

@@ -6,14 +6,13 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from showfloor.settings import PREFIX, SettingsError
+from showfloor.settings import PREFIX, EnvReader, SettingsError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +111,7 @@ class MediaSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, var_dir: Path | None = None) -> MediaSettings:
         """``var_dir``: the deployment's state directory; recordings default to ``media`` in it."""
-        def get(key: str, default: _T, parse: Callable[[str], _T]) -> _T:
-            raw = env.get(PREFIX + key)
-            if raw is None or raw == "":
-                return default
-            try:
-                return parse(raw)
-            except ValueError as exc:
-                raise SettingsError(
-                    f"{PREFIX}{key}={raw!r} is not valid: {exc}. "
-                    f"Unset it to use the default ({default!r})."
-                ) from None
+        get = EnvReader(env)
 
         defaults = cls()
         blocking = get("MEDIA_BLOCKING_TIMEOUT", 0.0, _positive_float)

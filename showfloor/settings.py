@@ -87,6 +87,26 @@ class Settings:
         return "postgresql" if self.database_url.startswith("postgresql") else "sqlite"
 
 
+class EnvReader:
+    """``get(key, default, parse)``: ``SHOWFLOOR_<key>`` from an environment, parsed, or the
+    default when unset or empty; a value ``parse`` refuses is a SettingsError naming it."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def __call__(self, key: str, default: _T, parse: Callable[[str], _T]) -> _T:
+        raw = self._env.get(PREFIX + key, "")
+        if raw == "":
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise SettingsError(
+                f"{PREFIX}{key}={raw!r} is not valid: {exc}. "
+                f"Unset it to use the default ({default!r})."
+            ) from None
+
+
 class _Source:
     """Looks a key up in the environment first, then in the settings file."""
 
