@@ -178,4 +178,42 @@ describe("live shopping in the browser", { timeout: 240_000 }, () => {
     );
     assert.equal(await studio.getByTestId("sold").first().textContent(), "1");
   });
+
+  it("host ends the show; the viewer gets the replay with the highlight on its timeline", async () => {
+    assert.ok(state.highlighted, "needs the highlight");
+    studio.once("dialog", (dialog) => void dialog.accept());
+    await studio.getByRole("button", { name: "End show" }).click();
+    // The recording is finalised by media; the viewer's page switches to it on the channel's
+    // "ended" event or on a reload.
+    await viewer.reload();
+    const replay = viewer.getByRole("navigation", { name: "Products in this replay" });
+    await replay.waitFor({ timeout: 30_000 });
+    const src = await viewer.evaluate(() => {
+      const v = /** @type {HTMLVideoElement | null} */ (document.querySelector("video.player-video"));
+      return v ? v.currentSrc || v.src : "";
+    });
+    assert.ok(src === "" || src.startsWith("blob:") || src.includes("/vod/"), `replay source ${src}`);
+    await viewer.waitForFunction(
+      () => {
+        const v = document.querySelector("video.player-video");
+        return v instanceof HTMLVideoElement && v.readyState >= 2;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    const timeline = await (await api(`/api/v1/shows/${showId}/timeline`)).json();
+    const start = Date.parse(timeline.highlights[0].start);
+    await replay.getByRole("button", { name: new RegExp(PRODUCT.title) }).click();
+    // Jumping to the highlight plays the frame it was shown at, and its card is up again.
+    await viewer.waitForFunction(
+      (at) => {
+        const v = /** @type {HTMLVideoElement | null} */ (document.querySelector("video.player-video"));
+        const date = Number(v?.dataset.playingDate ?? NaN);
+        return Number.isFinite(date) && Math.abs(date - at) < 1500;
+      },
+      start,
+      { timeout: 20_000 },
+    );
+    await viewer.getByTestId("product-card").waitFor({ timeout: 10_000 });
+  });
 });
