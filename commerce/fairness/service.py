@@ -136,11 +136,13 @@ class Fairness:
             checks.append(("user", f"{action}:user:{user_id}", self._config.per_user))
         if client_ip is not None:
             checks.append(("ip", f"{action}:ip:{client_ip}", self._config.per_ip))
-        for scope, key, limit in checks:
-            try:
-                decision = await self._limiter.hit(key, limit)
-            except RedisError as exc:
-                raise _unavailable(exc) from None
+        if not checks:
+            return
+        try:
+            decisions = await self._limiter.hit_all([(key, limit) for _, key, limit in checks])
+        except RedisError as exc:
+            raise _unavailable(exc) from None
+        for (scope, _, _), decision in zip(checks, decisions, strict=True):
             if not decision.allowed:
                 self._metrics.rate_limited.labels(action, scope).inc()
                 who = "from your network" if scope == "ip" else "from your account"
@@ -237,9 +239,12 @@ class Fairness:
 
     # -- the sale path's questions ----------------------------------------------------------
 
+    async def check_hold_attempt(self, caller: Principal, client_ip: str | None) -> None:
+        """The buyer's and the address's attempt limits, in one round trip."""
+        await self.check_attempt("hold", caller.user_id, client_ip)
+
     async def before_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode,
                           client_ip: str | None) -> None:
-        await self.check_attempt("hold", None, client_ip)
         if sale_mode is SaleMode.RAFFLE:
             self._metrics.refusals.labels("admission_required").inc()
             raise ProblemError(403, "admission_required",

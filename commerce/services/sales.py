@@ -68,6 +68,10 @@ class HoldRules(Protocol):
     """The fairness rules of a drop, consulted around every hold (queue admission, raffle,
     account age, per-IP limits) and told about every change of a product's counts."""
 
+    async def check_hold_attempt(self, caller: Principal, client_ip: str | None) -> None:
+        """Count the attempt against the abuse limits; a ProblemError (429) refuses it."""
+        ...
+
     async def before_hold(self, caller: Principal, product_id: int, sale_mode: SaleMode,
                           client_ip: str | None) -> None:
         """Raise a ProblemError to refuse the attempt."""
@@ -214,13 +218,21 @@ class Sales:
 
     async def _place_hold(self, caller: Principal, product_id: int, quantity: int,
                           idempotency_key: str | None, client_ip: str | None) -> HoldRow:
-        decision = await self._limiter.hit(f"hold:user:{caller.user_id}",
-                                           self._config.hold_attempts)
-        if not decision.allowed:
-            self._metrics.hold_attempts.labels("rate_limited").inc()
-            raise ProblemError(429, "too_many_attempts",
-                               "Too many attempts. Wait a moment before trying again.",
-                               retry_after=decision.retry_after_header)
+        # Abuse limits first: a refused attempt costs nothing more.
+        if self._rules is not None:
+            try:
+                await self._rules.check_hold_attempt(caller, client_ip)
+            except ProblemError as refused:
+                self._metrics.hold_attempts.labels(refused.code).inc()
+                raise
+        else:
+            decision = await self._limiter.hit(f"hold:user:{caller.user_id}",
+                                               self._config.hold_attempts)
+            if not decision.allowed:
+                self._metrics.hold_attempts.labels("too_many_attempts").inc()
+                raise ProblemError(429, "too_many_attempts",
+                                   "Too many attempts. Wait a moment before trying again.",
+                                   retry_after=decision.retry_after_header)
         meta = await self._product_meta(product_id)
         if idempotency_key is not None:
             existing = await self._hold_by_key(caller.user_id, idempotency_key, product_id)

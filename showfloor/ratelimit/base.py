@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,11 @@ def gcra(tat: float | None, now: float, limit: Limit) -> tuple[Decision, float |
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: Limit) -> Decision:
         """Count one attempt for ``key``; refuse it when over ``limit``."""
+        ...
+
+    async def hit_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Decision]:
+        """Count one attempt for each key (every one, even after a refusal), in one round
+        trip where the backend has round trips."""
         ...
 
     async def reset(self, key: str) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from showfloor.ratelimit.base import Decision, Limit, gcra
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 _PRUNE_EVERY = 1024
 
@@ -28,6 +28,9 @@ class MemoryRateLimiter:
         if self._hits % _PRUNE_EVERY == 0:
             self._prune(now)
         return decision
+
+    async def hit_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Decision]:
+        return [await self.hit(key, limit) for key, limit in hits]
 
     async def reset(self, key: str) -> None:
         self._tat.pop(key, None)

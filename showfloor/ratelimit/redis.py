@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from showfloor.ratelimit.base import Decision, Limit
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from redis.asyncio import Redis
 
 # Times are in microseconds from the Redis server clock, so workers' clocks do not matter.
@@ -34,14 +36,28 @@ class RedisRateLimiter:
         self._script = redis.register_script(_GCRA)
 
     async def hit(self, key: str, limit: Limit) -> Decision:
-        over = await self._script(
-            keys=[self._prefix + key],
-            args=[int(limit.emission_interval * 1e6), int(limit.period_seconds * 1e6)],
-        )
-        over_us = int(over)
-        if over_us > 0:
-            return Decision(False, over_us / 1e6)
-        return Decision(True)
+        return _decision(await self._script(keys=[self._prefix + key], args=_args(limit)))
+
+    async def hit_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Decision]:
+        if len(hits) == 1:
+            return [await self.hit(*hits[0])]
+        # One round trip; not a transaction (the keys may live on different cluster slots).
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, limit in hits:
+                await self._script(keys=[self._prefix + key], args=_args(limit), client=pipe)
+            results = await pipe.execute()
+        return [_decision(over) for over in results]
 
     async def reset(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
+
+
+def _args(limit: Limit) -> list[int]:
+    return [int(limit.emission_interval * 1e6), int(limit.period_seconds * 1e6)]
+
+
+def _decision(over: object) -> Decision:
+    over_us = int(str(over))
+    if over_us > 0:
+        return Decision(False, over_us / 1e6)
+    return Decision(True)

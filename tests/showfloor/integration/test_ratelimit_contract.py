@@ -63,3 +63,15 @@ async def test_concurrent_hits_never_exceed_the_burst(limiter: RateLimiter) -> N
     limit = Limit(10, 60)
     results = await asyncio.gather(*(limiter.hit("c", limit) for _ in range(50)))
     assert sum(r.allowed for r in results) == 10
+
+
+async def test_several_keys_are_counted_at_once(limiter: RateLimiter) -> None:
+    tight, loose = Limit(1, 60), Limit(5, 60)
+    first = await limiter.hit_all([("u", tight), ("ip", loose)])
+    assert [d.allowed for d in first] == [True, True]
+    second = await limiter.hit_all([("u", tight), ("ip", loose)])
+    assert [d.allowed for d in second] == [False, True]
+    assert second[0].retry_after_seconds > 50
+    # Every key is counted, even next to a refusal: "ip" has now used 2 of its 5.
+    assert [(await limiter.hit("ip", loose)).allowed for _ in range(4)] == [True, True, True, False]
+    assert (await limiter.hit_all([("solo", tight)]))[0].allowed
