@@ -64,7 +64,7 @@ def edge_component(
 
     ``stream_clock`` (or ``stream_clock_factory``, given the app's resources) is media's mapping
     in the embedded mode (its in-process service); without it edge calls media over HTTP at
-    ``SHOWFLOOR_MEDIA_INTERNAL_URL``, and without that
+    ``SHOWFLOOR_MEDIA_INTERNAL_URL`` (one or several), and without that
     highlights are refused (``stream_time_unknown``).
     """
 
@@ -97,9 +97,9 @@ def edge_component(
             clock = stream_clock
         elif stream_clock_factory is not None:
             clock = stream_clock_factory(resources)
-        elif edge_settings.media_internal_url:
+        elif edge_settings.media_internal_urls:
             clock = http_clock = HttpStreamClock(
-                edge_settings.media_internal_url,
+                edge_settings.media_internal_urls,
                 settings.auth.jwt_secret,
                 timeout=edge_settings.media_timeout_seconds,
             )

@@ -40,7 +40,8 @@ class EdgeSettings:
     clock_offset_ttl_seconds: int = 600
     # A corrected click may be at most this far in the past or future of the server's clock.
     highlight_max_age_seconds: float = 120.0
-    media_internal_url: str | None = None
+    # Every media app's internal address; a show's clock is asked of the one that ingests it.
+    media_internal_urls: tuple[str, ...] = ()
     media_timeout_seconds: float = 2.0
 
     @classmethod
@@ -48,7 +49,8 @@ class EdgeSettings:
         get = EnvReader(env)
 
         d = cls()
-        media_url = get("MEDIA_INTERNAL_URL", None, _http_url)
+        no_urls: tuple[str, ...] = ()
+        media_urls = get("MEDIA_INTERNAL_URL", no_urls, _http_urls)
         return cls(
             backlog=get("EDGE_BACKLOG", d.backlog, _positive_int),
             retention_seconds=get("EDGE_RETENTION_SECONDS", d.retention_seconds, _positive_int),
@@ -87,7 +89,7 @@ class EdgeSettings:
             highlight_max_age_seconds=get(
                 "EDGE_HIGHLIGHT_MAX_AGE_SECONDS", d.highlight_max_age_seconds, _positive_float
             ),
-            media_internal_url=media_url.rstrip("/") if media_url else None,
+            media_internal_urls=media_urls,
             media_timeout_seconds=get(
                 "MEDIA_TIMEOUT_SECONDS", d.media_timeout_seconds, _positive_float
             ),
@@ -115,7 +117,9 @@ def _non_negative_float(raw: str) -> float:
     return value
 
 
-def _http_url(raw: str) -> str:
-    if raw.startswith(("http://", "https://")):
-        return raw
-    raise ValueError("expected an http:// or https:// URL")
+def _http_urls(raw: str) -> tuple[str, ...]:
+    urls = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"expected http:// or https:// URLs, comma-separated; got {url!r}")
+    return urls

@@ -74,7 +74,10 @@ def embedded_stack(tmp: Path) -> Iterator[Stack]:
 
 @contextlib.contextmanager
 def split_stack(tmp: Path, database_url: str) -> Iterator[Stack]:
+    """Commerce and edge with two workers each and two media apps; the show streams into the
+    second one listed in edge's SHOWFLOOR_MEDIA_INTERNAL_URL, so edge has to find it."""
     commerce, edge, media, rtmp = free_port(), free_port(), free_port(), free_port()
+    other_media, other_rtmp = free_port(), free_port()
     env = {
         **FAST_MEDIA,
         "SHOWFLOOR_VAR_DIR": str(tmp),
@@ -82,12 +85,17 @@ def split_stack(tmp: Path, database_url: str) -> Iterator[Stack]:
         "SHOWFLOOR_REDIS_URL": REDIS_URL,
         "SHOWFLOOR_REDIS_PREFIX": unique_redis_prefix("stack"),
         "SHOWFLOOR_RTMP_PORT": str(rtmp),
-        "SHOWFLOOR_MEDIA_INTERNAL_URL": f"http://127.0.0.1:{media}",
+        "SHOWFLOOR_MEDIA_INTERNAL_URL":
+            f"http://127.0.0.1:{other_media},http://127.0.0.1:{media}",
     }
+    other_env = {**env, "SHOWFLOOR_RTMP_PORT": str(other_rtmp),
+                 "SHOWFLOOR_MEDIA_DIR": str(tmp / "other-media")}
     _cli(["db", "upgrade"], env)
     with (
         showfloor_server(["serve", "media", "--port", str(media)], env=env, port=media,
                          log_dir=tmp, ready_path="/readyz"),
+        showfloor_server(["serve", "media", "--port", str(other_media)], env=other_env,
+                         port=other_media, log_dir=tmp, ready_path="/readyz"),
         showfloor_server(["serve", "commerce", "--port", str(commerce), "--workers", "2"],
                          env=env, port=commerce, log_dir=tmp, ready_path="/readyz"),
         showfloor_server(["serve", "edge", "--port", str(edge), "--workers", "2"], env=env,

@@ -98,12 +98,12 @@ def test_edge_settings_from_env() -> None:
             "SHOWFLOOR_EDGE_QUEUE_SIZE": "64",
             "SHOWFLOOR_EDGE_CHAT_BURST": "3",
             "SHOWFLOOR_EDGE_WS_SEND_BUFFER_BYTES": "65536",
-            "SHOWFLOOR_MEDIA_INTERNAL_URL": "http://media:8081/",
+            "SHOWFLOOR_MEDIA_INTERNAL_URL": "http://media-1:8083/, http://media-2:8083",
         }
     )
     assert (settings.backlog, settings.queue_size, settings.chat_burst) == (500, 64, 3)
     assert settings.ws_send_buffer_bytes == 65536
-    assert settings.media_internal_url == "http://media:8081"
+    assert settings.media_internal_urls == ("http://media-1:8083", "http://media-2:8083")
     assert EdgeSettings.from_env({}) == EdgeSettings()
     with pytest.raises(SettingsError, match="SHOWFLOOR_EDGE_BACKLOG"):
         EdgeSettings.from_env({"SHOWFLOOR_EDGE_BACKLOG": "0"})
