@@ -5,7 +5,7 @@
 // out. Each step needs the one before it.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, BASE, launchBrowser, screenshot } from "./support.mjs";
+import { api, BASE, createShowWithProduct, launchBrowser, logIn, screenshot } from "./support.mjs";
 
 const HOST_EMAIL = process.env.SHOWFLOOR_E2E_HOST_EMAIL ?? "";
 const HOST_PASSWORD = process.env.SHOWFLOOR_E2E_HOST_PASSWORD ?? "";
@@ -26,14 +26,6 @@ let viewers = [];
 let showId = 0;
 const state = { queueMode: false, announced: false, joined: false, opened: false, buyer: -1, bought: false };
 
-/** @param {import("playwright-core").Page} page @param {string} email @param {string} password */
-async function logIn(page, email, password, next = "/") {
-  await page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL((url) => url.pathname === next);
-}
 
 /** The product's buy panel in the viewer's product list. @param {import("playwright-core").Page} page */
 function railItem(page) {
@@ -74,21 +66,9 @@ describe("a drop through the waiting line", { timeout: 180_000 }, () => {
 
   it("host creates a show with a product and puts it in queue mode", async () => {
     await logIn(studio, HOST_EMAIL, HOST_PASSWORD, "/studio");
-    await studio.getByLabel("Title", { exact: true }).fill("E2E waiting line");
-    await studio.getByRole("button", { name: "Create show" }).click();
-    await studio.waitForURL(/\/studio\/\d+$/);
-    showId = Number(new URL(studio.url()).pathname.split("/").pop());
-    await studio.getByRole("heading", { level: 1, name: "E2E waiting line" }).waitFor();
-
-    await studio.getByRole("button", { name: "Add a product" }).click();
-    const form = studio.locator("form.add-product");
-    await form.getByLabel("Title").fill(PRODUCT.title);
-    await form.getByLabel("SKU").fill(PRODUCT.sku);
-    await form.getByLabel("Price").fill(PRODUCT.price);
-    await form.getByLabel("Stock").fill(PRODUCT.stock);
-    await form.getByRole("button", { name: "Add product" }).click();
-    const item = studio.getByTestId("studio-product").filter({ hasText: PRODUCT.title });
-    await item.waitFor();
+    const created = await createShowWithProduct(studio, "E2E waiting line", PRODUCT);
+    showId = created.showId;
+    const item = created.item;
 
     await item.getByRole("combobox", { name: "Mode" }).selectOption("queue");
     await item.getByRole("group", { name: "Waiting line" }).waitFor();
@@ -208,18 +188,9 @@ describe("a raffle drop", { timeout: 120_000 }, () => {
 
   it("host puts a product in raffle mode and opens entries", async () => {
     await logIn(host, HOST_EMAIL, HOST_PASSWORD, "/studio");
-    await host.getByLabel("Title", { exact: true }).fill("E2E raffle");
-    await host.getByRole("button", { name: "Create show" }).click();
-    await host.waitForURL(/\/studio\/\d+$/);
-    raffleShow = Number(new URL(host.url()).pathname.split("/").pop());
-    await host.getByRole("button", { name: "Add a product" }).click();
-    const form = host.locator("form.add-product");
-    await form.getByLabel("Title").fill(RAFFLE.title);
-    await form.getByLabel("SKU").fill(RAFFLE.sku);
-    await form.getByLabel("Price").fill(RAFFLE.price);
-    await form.getByLabel("Stock").fill(RAFFLE.stock);
-    await form.getByRole("button", { name: "Add product" }).click();
-    const item = host.getByTestId("studio-product").filter({ hasText: RAFFLE.title });
+    const created = await createShowWithProduct(host, "E2E raffle", RAFFLE);
+    raffleShow = created.showId;
+    const item = created.item;
     await item.getByRole("combobox", { name: "Mode" }).selectOption("raffle");
     const group = item.getByRole("group", { name: "Raffle" });
     await group.getByRole("button", { name: "Open entries" }).click();

@@ -4,7 +4,7 @@
 // frame, the viewer buys, and the host sees the sale. Each step needs the one before it.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, BASE, launchBrowser, screenshot } from "./support.mjs";
+import { api, BASE, createShowWithProduct, launchBrowser, logIn, screenshot } from "./support.mjs";
 
 const HOST_EMAIL = process.env.SHOWFLOOR_E2E_HOST_EMAIL ?? "";
 const HOST_PASSWORD = process.env.SHOWFLOOR_E2E_HOST_PASSWORD ?? "";
@@ -22,14 +22,6 @@ let viewer;
 let showId = 0;
 const state = { live: false, playing: false, highlighted: false, saleOpen: false, bought: false };
 
-/** @param {import("playwright-core").Page} page @param {string} email @param {string} password */
-async function logIn(page, email, password, next = "/") {
-  await page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL((url) => url.pathname === next);
-}
 
 describe("live shopping in the browser", { timeout: 240_000 }, () => {
   before(async () => {
@@ -64,20 +56,7 @@ describe("live shopping in the browser", { timeout: 240_000 }, () => {
 
   it("host logs in to the studio, creates a show and adds a product", async () => {
     await logIn(studio, HOST_EMAIL, HOST_PASSWORD, "/studio");
-    await studio.getByLabel("Title", { exact: true }).fill("E2E sneaker drop");
-    await studio.getByRole("button", { name: "Create show" }).click();
-    await studio.waitForURL(/\/studio\/\d+$/);
-    showId = Number(new URL(studio.url()).pathname.split("/").pop());
-    await studio.getByRole("heading", { level: 1, name: "E2E sneaker drop" }).waitFor();
-
-    await studio.getByRole("button", { name: "Add a product" }).click();
-    const form = studio.locator("form.add-product");
-    await form.getByLabel("Title").fill(PRODUCT.title);
-    await form.getByLabel("SKU").fill(PRODUCT.sku);
-    await form.getByLabel("Price").fill(PRODUCT.price);
-    await form.getByLabel("Stock").fill(PRODUCT.stock);
-    await form.getByRole("button", { name: "Add product" }).click();
-    await studio.getByTestId("studio-product").filter({ hasText: PRODUCT.title }).waitFor();
+    ({ showId } = await createShowWithProduct(studio, "E2E sneaker drop", PRODUCT));
     assert.equal(await studio.getByTestId("available").first().textContent(), PRODUCT.stock);
 
     const products = await (await api(`/api/v1/shows/${showId}/products`)).json();

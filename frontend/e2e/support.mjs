@@ -46,32 +46,34 @@ export async function api(path, init = {}) {
   return fetch(new URL(path, BASE), init);
 }
 
-/**
- * Whether a route exists: a route the server does not have answers 404 with the generic
- * `not_found` code; an existing one answers anything else (401, 400, 200, or a specific 404).
- * @param {string} method
- * @param {string} path
- * @param {RequestInit} [init]
- */
-export async function routeExists(method, path, init = {}) {
-  const res = await api(path, { method, ...init });
-  if (res.status === 405) return false;
-  if (res.status !== 404) return true;
-  const body = await res.json().catch(() => null);
-  return body != null && typeof body.code === "string" && body.code !== "not_found";
+/** Log in through the login page and land on `next`.
+ * @param {import("playwright-core").Page} page @param {string} email @param {string} password */
+export async function logIn(page, email, password, next = "/") {
+  await page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL((url) => url.pathname === next);
 }
 
-/**
- * @param {string} email
- * @param {string} password
- * @returns {Promise<string>} an access token
- */
-export async function loginToken(email, password) {
-  const res = await api("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password }),
-  });
-  if (!res.ok) throw new Error(`login ${email}: HTTP ${res.status}`);
-  return (await res.json()).access_token;
+/** In the studio: create a show and add one product with the form; returns the show's id and
+ * the product's row in the studio.
+ * @param {import("playwright-core").Page} studio @param {string} title
+ * @param {{ title: string, sku: string, price: string, stock: string }} product */
+export async function createShowWithProduct(studio, title, product) {
+  await studio.getByLabel("Title", { exact: true }).fill(title);
+  await studio.getByRole("button", { name: "Create show" }).click();
+  await studio.waitForURL(/\/studio\/\d+$/);
+  const showId = Number(new URL(studio.url()).pathname.split("/").pop());
+  await studio.getByRole("heading", { level: 1, name: title }).waitFor();
+  await studio.getByRole("button", { name: "Add a product" }).click();
+  const form = studio.locator("form.add-product");
+  await form.getByLabel("Title").fill(product.title);
+  await form.getByLabel("SKU").fill(product.sku);
+  await form.getByLabel("Price").fill(product.price);
+  await form.getByLabel("Stock").fill(product.stock);
+  await form.getByRole("button", { name: "Add product" }).click();
+  const item = studio.getByTestId("studio-product").filter({ hasText: product.title });
+  await item.waitFor();
+  return { showId, item };
 }
