@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from litestar import Litestar
 from sqlalchemy import insert, update
 
 from commerce.adapters.tables import shows, users
@@ -98,27 +99,22 @@ async def _create_schema(database_url: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="module")
-async def media_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MediaServer]:
-    if FFMPEG is None:
-        pytest.skip("Debian's ffmpeg CLI is not installed (apt-get install ffmpeg)")
-    root = tmp_path_factory.mktemp("media")
-    settings = Settings(
+def media_test_settings(root: Path) -> Settings:
+    return Settings(
         var_dir=root,
         database_url=f"sqlite+aiosqlite:///{root / 'showfloor.sqlite3'}",
         redis_url=None,
         redis_prefix="t:",
         auth=AuthSettings(jwt_secret="x" * 48),
     )
+
+
+@contextlib.asynccontextmanager
+async def serving_media(
+    settings: Settings, media_settings: MediaSettings, *, timeout: float = 10.0
+) -> AsyncIterator[tuple[Litestar, int, httpx.AsyncClient]]:
+    """The media app under uvicorn on a free port, with the shows table seeded (KEYS)."""
     await _create_schema(settings.database_url)
-    media_settings = MediaSettings(
-        rtmp_port=0,
-        media_dir=root / "media",
-        blocking_timeout=1.5,
-        show_poll_interval=0.3,
-        rtmp_idle_timeout=3.0,
-        rtmp_handshake_timeout=3.0,
-    )
     app = create_app(settings, media_settings)
     port = _free_port()
     server = uvicorn.Server(
@@ -128,12 +124,32 @@ async def media_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     while not server.started:
         assert not task.done(), "uvicorn failed to start"
         await asyncio.sleep(0.02)
-    service: MediaService = app.state.resources.services["media"]
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10.0) as http:
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
+            yield app, port, http
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout)
+
+
+@pytest.fixture(scope="module")
+async def media_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MediaServer]:
+    if FFMPEG is None:
+        pytest.skip("Debian's ffmpeg CLI is not installed (apt-get install ffmpeg)")
+    root = tmp_path_factory.mktemp("media")
+    settings = media_test_settings(root)
+    media_settings = MediaSettings(
+        rtmp_port=0,
+        media_dir=root / "media",
+        blocking_timeout=1.5,
+        show_poll_interval=0.3,
+        rtmp_idle_timeout=3.0,
+        rtmp_handshake_timeout=3.0,
+    )
+    async with serving_media(settings, media_settings) as (app, _, http):
+        service: MediaService = app.state.resources.services["media"]
         yield MediaServer(http, service, service.rtmp_port, settings, media_settings)
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 10)
 
 
 def ffmpeg_publish_args(
