@@ -34,6 +34,14 @@ def _env() -> dict[str, str]:
     }
 
 
+def _run_ok(args: list[str], cwd: Path, timeout: float) -> None:
+    """Run an ansible tool with the project's environment; it must succeed."""
+    result = subprocess.run(
+        args, cwd=cwd, env=_env(), capture_output=True, text=True, check=False, timeout=timeout
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def _tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
@@ -88,36 +96,14 @@ def check_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.P
 def test_ansible_lint_passes_at_the_production_profile(
     check_run: subprocess.Popen[str],
 ) -> None:
-    result = subprocess.run(
-        [_tool("ansible-lint"), "--offline", "--profile", "production", "site.yml"],
-        cwd=DEPLOY,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run_ok([_tool("ansible-lint"), "--offline", "--profile", "production", "site.yml"],
+            DEPLOY, timeout=300)
 
 
 @pytest.mark.parametrize("inventory", ["single-host", "multi-host"])
 def test_playbook_syntax(inventory: str) -> None:
-    result = subprocess.run(
-        [
-            _tool("ansible-playbook"),
-            "site.yml",
-            "--syntax-check",
-            "-i",
-            f"inventories/{inventory}/hosts.yml",
-        ],
-        cwd=DEPLOY,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run_ok([_tool("ansible-playbook"), "site.yml", "--syntax-check",
+             "-i", f"inventories/{inventory}/hosts.yml"], DEPLOY, timeout=120)
 
 
 def test_check_run_gets_through_every_role(check_run: subprocess.Popen[str]) -> None:
@@ -163,23 +149,6 @@ def test_ansible_renders_the_same_nginx_config_as_python(tmp_path: Path) -> None
         mode: "0644"
 """
     )
-    result = subprocess.run(
-        [
-            _tool("ansible-playbook"),
-            "-c",
-            "local",
-            "-i",
-            "localhost,",
-            str(playbook),
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-        ],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run_ok([_tool("ansible-playbook"), "-c", "local", "-i", "localhost,", str(playbook),
+             "-e", f"ansible_python_interpreter={sys.executable}"], tmp_path, timeout=120)
     assert rendered.read_text() == render_nginx_config(NginxOptions())
