@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.services import fresh_postgres_database
@@ -29,3 +30,8 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 async def test_hold_stream_highlight_and_recording_across_the_apps(stack: Stack) -> None:
     await shopping_story(stack)
+    # Media's clock endpoints answer only the other apps (a bearer derived from the secret).
+    async with httpx.AsyncClient(base_url=stack.media) as http:
+        refused = await http.get("/internal/v1/shows/1/clock",
+                                 params={"at": "2026-01-01T00:00:00+00:00"})
+        assert (refused.status_code, refused.json()["code"]) == (401, "not_internal_caller")
